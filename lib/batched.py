@@ -1,0 +1,226 @@
+"""The batched engine: BCE implementations over large batches and grids, on any torch device.
+
+One code path serves cpu, cuda and mps: the device is chosen once by :func:`lib.device.pick_device`
+and passed down. Work goes in chunks of at most ``chunk_size`` elements, so memory stays bounded for
+any N (the batch is generated chunk by chunk from a seed, never held whole), and a progress callback
+is told the fraction done after each chunk; a cancel callback can stop the run between chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from lib.torch_losses import DTYPES
+
+DEFAULT_CHUNK = 1 << 20
+LANDSCAPE_MAX_SIDE = 2048
+"""The largest landscape side a caller may ask for (2048 × 2048 = 4.2 M cells)."""
+
+Progress = Callable[[float], None]
+Cancelled = Callable[[], bool]
+
+
+def bce_with_logits_elementwise(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """ℓ = max(z, 0) − z·y + log(1 + e^(−|z|)): the log-sum-exp form, finite for every finite z."""
+    return logits.clamp_min(0) - logits * targets + torch.log1p(torch.exp(-logits.abs()))
+
+
+def _naive(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    p = torch.sigmoid(logits)
+    return -(targets * torch.log(p) + (1 - targets) * torch.log(1 - p))
+
+
+def _bce_on_sigmoid(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy(torch.sigmoid(logits), targets, reduction="none")
+
+
+def _torch_with_logits(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+
+
+def _two_class_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    two = torch.stack([torch.zeros_like(logits), logits], dim=-1).reshape(-1, 2)
+    probabilities = torch.stack([1 - targets, targets], dim=-1).reshape(-1, 2)
+    return F.cross_entropy(two, probabilities, reduction="none").reshape(logits.shape)
+
+
+IMPLEMENTATIONS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "engine: max(z,0) − z·y + log1p(e^−|z|)": bce_with_logits_elementwise,
+    "F.binary_cross_entropy_with_logits": _torch_with_logits,
+    "F.binary_cross_entropy(σ(z))": _bce_on_sigmoid,
+    "naive −[y·log σ + (1−y)·log(1−σ)]": _naive,
+    "F.cross_entropy([0, z], [1−y, y])": _two_class_cross_entropy,
+}
+"""Element-wise BCE implementations, each mapping (logits, targets) of one dtype to per-element losses."""
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """How a batch is drawn: N logits from normal(0, scale) or uniform(−scale, scale), hard or soft targets."""
+
+    n: int
+    logit_scale: float = 10.0
+    logit_distribution: str = "normal"
+    soft_targets: bool = False
+    seed: int = 0
+
+
+@dataclass
+class ImplementationStats:
+    """Disagreement of one implementation with the float64 reference over a batch."""
+
+    max_abs_difference: float = 0.0
+    sum_abs_difference: float = 0.0
+    finite_count: int = 0
+    non_finite: int = 0
+    loss_sum: float = 0.0
+
+    @property
+    def mean_abs_difference(self) -> float:
+        return self.sum_abs_difference / self.finite_count if self.finite_count else float("nan")
+
+
+@dataclass
+class BatchReport:
+    """Per-implementation statistics, a histogram of reference losses, and how far the run got."""
+
+    dtype: str
+    device: str
+    stats: dict[str, ImplementationStats]
+    histogram_edges: np.ndarray
+    histogram_counts: np.ndarray
+    reference_sum: float = 0.0
+    completed: int = 0
+    requested: int = 0
+    cancelled: bool = False
+    chunk_size: int = DEFAULT_CHUNK
+    overflow: int = field(default=0)
+    """Reference losses above the histogram's last edge."""
+
+    @property
+    def reference_mean(self) -> float:
+        return self.reference_sum / self.completed if self.completed else float("nan")
+
+
+def draw_chunk(spec: BatchSpec, start: int, stop: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Elements start…stop−1 of the batch, in float64 on ``device``; the same for any chunking."""
+    generator = torch.Generator(device="cpu").manual_seed(spec.seed * 1_000_003 + start)
+    size = stop - start
+    if spec.logit_distribution == "uniform":
+        logits = (torch.rand(size, generator=generator, dtype=torch.float64) * 2 - 1) * spec.logit_scale
+    else:
+        logits = torch.randn(size, generator=generator, dtype=torch.float64) * spec.logit_scale
+    uniform = torch.rand(size, generator=generator, dtype=torch.float64)
+    targets = uniform if spec.soft_targets else (uniform < 0.5).to(torch.float64)
+    return logits.to(device), targets.to(device)
+
+
+def disagreement_statistics(
+    spec: BatchSpec,
+    dtype: str,
+    device: torch.device,
+    chunk_size: int = DEFAULT_CHUNK,
+    histogram_bins: int = 60,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> BatchReport:
+    """Every implementation in :data:`IMPLEMENTATIONS`, in ``dtype``, against the float64 reference.
+
+    Chunks start at multiples of ``chunk_size``, so the drawn batch depends only on the spec's seed
+    and the chunk size. Chunks are drawn on the cpu generator (reproducible on every device), then
+    moved to ``device``.
+    """
+    upper = max(4.0 * spec.logit_scale, 1.0)
+    edges = np.linspace(0.0, upper, histogram_bins + 1)
+    report = BatchReport(
+        dtype=dtype,
+        device=str(device),
+        stats={name: ImplementationStats() for name in IMPLEMENTATIONS},
+        histogram_edges=edges,
+        histogram_counts=np.zeros(histogram_bins, dtype=np.int64),
+        requested=spec.n,
+        chunk_size=chunk_size,
+    )
+    for start in range(0, spec.n, chunk_size):
+        if cancelled is not None and cancelled():
+            report.cancelled = True
+            break
+        stop = min(start + chunk_size, spec.n)
+        logits, targets = draw_chunk(spec, start, stop, device)
+        reference = bce_with_logits_elementwise(logits, targets)
+        report.reference_sum += float(reference.sum())
+        report.histogram_counts += (
+            torch.histc(reference, bins=histogram_bins, min=0.0, max=upper).to("cpu").numpy().astype(np.int64)
+        )
+        report.overflow += int((reference > upper).sum())
+        low_logits, low_targets = logits.to(DTYPES[dtype]), targets.to(DTYPES[dtype])
+        for name, implementation in IMPLEMENTATIONS.items():
+            _accumulate(report.stats[name], implementation(low_logits, low_targets).to(torch.float64), reference)
+        report.completed = stop
+        if progress is not None:
+            progress(stop / spec.n)
+    return report
+
+
+def _accumulate(stats: ImplementationStats, values: torch.Tensor, reference: torch.Tensor) -> None:
+    finite = torch.isfinite(values)
+    gap = (values - reference).abs()[finite]
+    stats.non_finite += int((~finite).sum())
+    stats.finite_count += int(finite.sum())
+    if gap.numel():
+        stats.max_abs_difference = max(stats.max_abs_difference, float(gap.max()))
+        stats.sum_abs_difference += float(gap.sum())
+    stats.loss_sum += float(values[finite].sum())
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """Loss over a grid: ``loss[i, j]`` is the loss at target ``targets[i]`` and logit ``logits[j]``."""
+
+    logits: np.ndarray
+    targets: np.ndarray
+    loss: np.ndarray
+    completed_rows: int
+
+
+def loss_landscape(
+    implementation: str,
+    logit_range: tuple[float, float],
+    logit_points: int,
+    target_points: int,
+    dtype: str,
+    device: torch.device,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> Landscape:
+    """One implementation of :data:`IMPLEMENTATIONS` over logit × target in [0, 1], row block by row block.
+
+    Rows not reached before a cancel stay nan. Sides are capped at :data:`LANDSCAPE_MAX_SIDE`.
+    """
+    for side in (logit_points, target_points):
+        if not 2 <= side <= LANDSCAPE_MAX_SIDE:
+            raise ValueError(f"a landscape side must lie in 2…{LANDSCAPE_MAX_SIDE} points, got {side}.")
+    loss_of = IMPLEMENTATIONS[implementation]
+    logits = torch.linspace(*logit_range, logit_points, dtype=torch.float64)
+    targets = torch.linspace(0.0, 1.0, target_points, dtype=torch.float64)
+    grid = np.full((target_points, logit_points), np.nan)
+    rows_per_chunk = max(1, chunk_size // logit_points)
+    z_row = logits.to(device=device, dtype=DTYPES[dtype]).unsqueeze(0)
+    completed = 0
+    for first in range(0, target_points, rows_per_chunk):
+        if cancelled is not None and cancelled():
+            break
+        last = min(first + rows_per_chunk, target_points)
+        y_block = targets[first:last].to(device=device, dtype=DTYPES[dtype]).unsqueeze(1)
+        z_block, y_block = torch.broadcast_tensors(z_row, y_block)
+        grid[first:last] = loss_of(z_block.contiguous(), y_block.contiguous()).to("cpu", torch.float64).numpy()
+        completed = last
+        if progress is not None:
+            progress(last / target_points)
+    return Landscape(logits.numpy(), targets.numpy(), grid, completed)

@@ -1,0 +1,169 @@
+"""What the lessons take apart: per-term log contributions, analytic gradients, entropy and KL.
+
+Built on :mod:`lib.handwritten` (NumPy, float64, no torch). Each function states its formula; the
+tests check every one against torch autograd or an independent formula.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from lib import handwritten as hw
+
+
+class BinaryTerms(NamedTuple):
+    """The two signed log contributions of BCE; the loss is −(positive + negative)."""
+
+    positive: np.ndarray
+    """y·log p, the positive-class term."""
+    negative: np.ndarray
+    """(1 − y)·log(1 − p), the negative-class term."""
+
+
+def bce_terms(logits: ArrayLike, target: ArrayLike) -> BinaryTerms:
+    """Stable terms: y·log σ(z) and (1 − y)·log σ(−z), using log(1 − σ(z)) = log σ(−z)."""
+    z = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(target, dtype=np.float64)
+    return BinaryTerms(y * hw.logsigmoid(z), (1.0 - y) * hw.logsigmoid(-z))
+
+
+def bce_terms_naive(logits: ArrayLike, target: ArrayLike) -> BinaryTerms:
+    """Naive terms: p = σ(z) first, then y·log p and (1 − y)·log(1 − p).
+
+    Once σ(z) rounds to exactly 0 or 1 (|z| > 36.7 in float64) a log is −inf, and a zero
+    coefficient times −inf is nan: the failure the stable form avoids.
+    """
+    p = hw.sigmoid(logits)
+    y = np.asarray(target, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return BinaryTerms(y * np.log(p), (1.0 - y) * np.log(1.0 - p))
+
+
+def bce_with_logits_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    pos_weight: ArrayLike | None = None,
+) -> np.ndarray:
+    """∂L/∂z for ``binary_cross_entropy_with_logits``: w·[(1 + (pw − 1)·t)·σ(z) − pw·t] / D.
+
+    D = N for 'mean', 1 for 'sum' and 'none' (the gradient of Σℓ). For w = pw = 1 it is σ(z) − t.
+    """
+    hw.binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)
+    z = np.asarray(input, dtype=np.float64)
+    t = np.asarray(target, dtype=np.float64)
+    pw = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=np.float64)
+    w = 1.0 if weight is None else np.asarray(weight, dtype=np.float64)
+    grad = w * ((1.0 + (pw - 1.0) * t) * hw.sigmoid(z) - pw * t)
+    return grad / z.size if reduction == "mean" else grad
+
+
+def cross_entropy_coefficients(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+) -> tuple[np.ndarray, float]:
+    """The coefficients a and the 'mean' denominator D with CE = Σ_n ℓ_n / D, ℓ_n = −Σ_c a_nc·log q_nc.
+
+    Probabilities: a_nc = w_c·t̃_nc, D = N·d1…dk. Indices: a_nc = (1 − ε)·w_y·[c = y] + (ε/C)·w_c,
+    a = 0 where y = ignore_index, D = Σ w[y_n] over the positions kept. This one form gives every
+    per-class contribution −a_nc·log q_nc and the gradient.
+    """
+    hw.cross_entropy(input, target, weight, ignore_index, "none", label_smoothing)
+    x = np.asarray(input, dtype=np.float64)
+    class_dim = hw.class_dim_of(x)
+    n_classes = x.shape[class_dim]
+    w = np.ones(n_classes) if weight is None else np.asarray(weight, dtype=np.float64)
+    w_along = np.moveaxis(
+        np.broadcast_to(w, x.shape[:class_dim] + x.shape[class_dim + 1 :] + (n_classes,)), -1, class_dim
+    )
+    smoothing = max(float(label_smoothing), 0.0)
+    if np.shape(target) == x.shape:
+        t = np.asarray(target, dtype=np.float64) * (1.0 - smoothing) + smoothing / n_classes
+        return w_along * t, x.size / n_classes
+    y = np.asarray(target, dtype=np.int64)
+    kept = y != ignore_index
+    one_hot = np.moveaxis(np.eye(n_classes)[np.where(kept, y, 0)], -1, class_dim)
+    target_weight = np.where(kept, w[np.where(kept, y, 0)], 0.0)
+    a = (1.0 - smoothing) * np.expand_dims(target_weight, class_dim) * one_hot + (smoothing / n_classes) * w_along
+    a = a * np.expand_dims(kept, class_dim)
+    return a, float(target_weight.sum())
+
+
+def ce_contributions(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    """Per-class contributions −a_nc·log q_nc (before the reduction); they sum over c to ℓ_n."""
+    a, _ = cross_entropy_coefficients(input, target, weight, ignore_index, label_smoothing)
+    x = np.asarray(input, dtype=np.float64)
+    log_q = hw.log_softmax(x, hw.class_dim_of(x))
+    with np.errstate(invalid="ignore"):
+        return np.where(a != 0.0, -a * log_q, 0.0)
+
+
+def cross_entropy_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    """∂L/∂z_nk = (q_nk·Σ_c a_nc − a_nk) / D; for one-hot or soft targets without weights, q − t.
+
+    D is the 'mean' denominator of :func:`cross_entropy_coefficients`, 1 for 'sum' and 'none'.
+    """
+    hw.check_reduction(reduction)
+    a, denominator = cross_entropy_coefficients(input, target, weight, ignore_index, label_smoothing)
+    x = np.asarray(input, dtype=np.float64)
+    class_dim = hw.class_dim_of(x)
+    q = hw.softmax(x, class_dim)
+    grad = q * a.sum(axis=class_dim, keepdims=True) - a
+    if reduction != "mean":
+        return grad
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return grad / denominator
+
+
+def binary_entropy(target: ArrayLike) -> np.ndarray:
+    """H(y) = −[y·log y + (1 − y)·log(1 − y)], with 0·log 0 = 0: the least BCE can be for target y."""
+    y = np.asarray(target, dtype=np.float64)
+    return -(_xlogy(y, y) + _xlogy(1.0 - y, 1.0 - y))
+
+
+def binary_kl(target: ArrayLike, probability: ArrayLike) -> np.ndarray:
+    """KL(y ‖ p) = y·log(y/p) + (1 − y)·log((1 − y)/(1 − p)) = BCE(p, y) − H(y); 0 exactly at p = y."""
+    y = np.asarray(target, dtype=np.float64)
+    p = np.asarray(probability, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return _xlogy(y, y) - _xlogy(y, p) + _xlogy(1.0 - y, 1.0 - y) - _xlogy(1.0 - y, 1.0 - p)
+
+
+def entropy(target: ArrayLike, dim: int = -1) -> np.ndarray:
+    """H(t) = −Σ_k t_k·log t_k over ``dim``, with 0·log 0 = 0."""
+    t = np.asarray(target, dtype=np.float64)
+    return -_xlogy(t, t).sum(axis=dim)
+
+
+def kl_divergence(target: ArrayLike, probabilities: ArrayLike, dim: int = -1) -> np.ndarray:
+    """KL(t ‖ q) = Σ_k t_k·log(t_k / q_k) = CE(t, q) − H(t) over ``dim``."""
+    t = np.asarray(target, dtype=np.float64)
+    q = np.asarray(probabilities, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return (_xlogy(t, t) - _xlogy(t, q)).sum(axis=dim)
+
+
+def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x·log y with 0·log y = 0 for every y, as in ``torch.xlogy``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x == 0.0, 0.0, x * np.log(y))
