@@ -6,6 +6,8 @@ st.set_page_config(page_title="Logit Lab", page_icon=":material/functions:", lay
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/sigmoid_bce.py", title="Sigmoid & BCE", icon=":material/show_chart:", url_path="sigmoid-bce"),
+    st.Page("pages/softmax_ce.py", title="Softmax & cross-entropy", icon=":material/bar_chart:", url_path="softmax-ce"),
 ]
 
 st.navigation(PAGES).run()

@@ -1,0 +1,165 @@
+"""AppTest drives the two lesson pages: the numbers shown equal torch's, for every control."""
+
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(page: str, **query: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params.update(query)
+    app.run()
+    app.switch_page(f"pages/{page}.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def metric(app: AppTest, label_start: str) -> str:
+    return next(m.value for m in app.metric if m.label.startswith(label_start))
+
+
+def shown(value: torch.Tensor | float) -> str:
+    return f"{float(value.detach() if isinstance(value, torch.Tensor) else value):.6g}"
+
+
+def f64(*values):
+    return torch.tensor(values, dtype=torch.float64)
+
+
+# --- Sigmoid & BCE ---------------------------------------------------------------------------
+
+
+def test_bce_page_opens_with_z_2_y_1_and_shows_torch_values():
+    app = open_page("sigmoid_bce")
+    assert metric(app, "p = σ(z)") == shown(torch.sigmoid(f64(2.0)))
+    assert metric(app, "loss") == shown(F.binary_cross_entropy_with_logits(f64(2.0), f64(1.0)))
+
+
+def test_bce_page_moving_the_sliders_updates_every_number():
+    app = open_page("sigmoid_bce")
+    app.slider(key="z").set_value(-1.5).run()
+    app.slider(key="y").set_value(0.3).run()
+    app.slider(key="pw").set_value(2.5).run()
+    app.slider(key="w").set_value(0.5).run()
+    z, y = f64(-1.5).requires_grad_(), f64(0.3)
+    loss = F.binary_cross_entropy_with_logits(z, y, weight=f64(0.5), pos_weight=f64(2.5))
+    loss.backward()
+    assert metric(app, "loss") == shown(loss)
+    assert metric(app, "∂ℓ/∂z") == shown(z.grad)
+    assert metric(app, "p = σ(z)") == shown(torch.sigmoid(f64(-1.5)))
+
+
+def test_bce_page_reopens_exactly_the_state_in_the_link():
+    app = open_page("sigmoid_bce", z="-3.25", y="0.6", dtype="float64", pw="2")
+    assert app.slider(key="z").value == -3.25 and app.slider(key="y").value == 0.6
+    assert app.selectbox(key="dtype").value == "float64"
+    expected = F.binary_cross_entropy_with_logits(f64(-3.25), f64(0.6), pos_weight=f64(2.0))
+    assert metric(app, "loss") == shown(expected)
+
+
+def test_bce_page_explains_the_float32_clamp_at_z_20_with_target_0():
+    app = open_page("sigmoid_bce", wide="true", z="20", y="0")
+    assert metric(app, "loss") == shown(F.binary_cross_entropy_with_logits(f64(20.0), f64(0.0)))
+    table = app.dataframe[0].value
+    bce_loss = table[table["implementation"].str.startswith("nn.BCELoss")].iloc[0]
+    assert bce_loss["value"] == "100" and bce_loss["agrees?"] == "✗ differs"
+    assert any("clamps the log at −100" in w.value for w in app.warning)
+
+
+def test_bce_page_agreement_table_lists_all_seven_implementations_agreeing_by_default():
+    app = open_page("sigmoid_bce")
+    table = app.dataframe[0].value
+    assert len(table) == 7 and set(table["agrees?"]) == {"reference", "✓ agrees"}
+    assert any("Every implementation agrees" in s.value for s in app.success)
+
+
+def test_bce_page_batch_mode_starts_from_the_notebook_preset_and_reduces():
+    app = open_page("sigmoid_bce", mode="batch")
+    z, y = f64(1.1, 2.2, 0.5, -1.1, -2.2), f64(1, 1, 0, 0, 0)
+    assert metric(app, "loss") == shown(F.binary_cross_entropy_with_logits(z, y)) == "0.351783"
+    app.radio(key="reduction").set_value("sum").run()
+    assert metric(app, "loss") == shown(F.binary_cross_entropy_with_logits(z, y, reduction="sum"))
+    per_row = app.dataframe[0].value
+    assert list(per_row["logit z"]) == [1.1, 2.2, 0.5, -1.1, -2.2]
+
+
+def test_bce_page_batch_rows_typed_by_the_user_are_used():
+    app = open_page("sigmoid_bce", mode="batch")
+    app.text_input(key="rows").input("3:0.5, -4:1").run()
+    expected = F.binary_cross_entropy_with_logits(f64(3.0, -4.0), f64(0.5, 1.0))
+    assert metric(app, "loss") == shown(expected)
+
+
+@pytest.mark.parametrize("rows", ["abc", "1:2", "1:0.5,nan:1", "1;0", "", ":", "1e400:0"])
+def test_bce_page_malformed_rows_give_a_message_and_the_preset(rows):
+    app = open_page("sigmoid_bce", mode="batch", rows=rows)
+    assert any("cannot be used" in e.value for e in app.error)
+    assert metric(app, "loss") == "0.351783"
+
+
+def test_invalid_link_values_fall_back_to_defaults_with_a_visible_note():
+    app = open_page("sigmoid_bce", z="abc", y="7", dtype="float99", mode="sideways")
+    note = next(w.value for w in app.warning if "fell back to defaults" in w.value)
+    assert "z = 'abc'" in note and "y = '7'" in note and "float99" in note and "sideways" in note
+    assert app.slider(key="z").value == 2.0 and app.selectbox(key="dtype").value == "float32"
+
+
+# --- Softmax & cross-entropy -----------------------------------------------------------------
+
+
+def test_ce_page_opens_with_three_classes_and_target_0():
+    app = open_page("softmax_ce")
+    logits = f64(2.0, 1.0, 0.1)
+    assert metric(app, "loss") == shown(F.cross_entropy(logits[None], torch.tensor([0])))
+    assert metric(app, "log Σ exp") == shown(torch.logsumexp(logits, 0))
+
+
+def test_ce_page_moving_a_logit_and_the_temperature_updates_the_loss():
+    app = open_page("softmax_ce")
+    app.slider(key="z1").set_value(3.0).run()
+    app.slider(key="temp").set_value(2.0).run()
+    expected = F.cross_entropy(f64(2.0, 3.0, 0.1)[None] / 2.0, torch.tensor([0]))
+    assert metric(app, "loss") == shown(expected)
+
+
+def test_ce_page_soft_target_is_normalised_and_matches_torch_probabilities():
+    app = open_page("softmax_ce", target="soft", t0="0.2", t1="0.6", t2="0.2")
+    expected = F.cross_entropy(f64(2.0, 1.0, 0.1)[None], f64(0.2, 0.6, 0.2)[None])
+    assert metric(app, "loss") == shown(expected)
+
+
+def test_ce_page_label_smoothing_and_class_weights_match_torch():
+    app = open_page("softmax_ce", eps="0.2", weighted="true", w0="3", cls="1", reduction="sum")
+    expected = F.cross_entropy(
+        f64(2.0, 1.0, 0.1)[None], torch.tensor([1]), weight=f64(3.0, 1.0, 1.0), label_smoothing=0.2, reduction="sum"
+    )
+    assert metric(app, "loss") == shown(expected)
+
+
+def test_ce_page_ignored_target_gives_nan_for_mean_and_says_why():
+    app = open_page("softmax_ce", target="ignored")
+    assert metric(app, "loss") == "nan"
+    assert any("0/0 = nan" in i.value for i in app.info)
+
+
+def test_ce_page_with_two_classes_shows_the_bridge_to_bce_with_numbers():
+    app = open_page("softmax_ce", k="2", z0="0.5", z1="-1.25")
+    sigma = shown(torch.sigmoid(f64(-1.75)))
+    assert any(f"= {sigma}" in latex.value and "\\sigma(-1.25 - (0.5))" in latex.value for latex in app.latex)
+    table = app.dataframe[0].value
+    bridge = table[table["implementation"].str.startswith("F.binary_cross_entropy_with_logits")].iloc[0]
+    assert bridge["agrees?"] == "✓ agrees"
+
+
+def test_ce_page_reopens_exactly_the_state_in_the_link():
+    app = open_page("softmax_ce", k="5", z4="-2.5", cls="4", dtype="bfloat16")
+    assert app.slider(key="k").value == 5 and app.slider(key="z4").value == -2.5
+    expected = F.cross_entropy(f64(2.0, 1.0, 0.1, -0.5, -2.5)[None], torch.tensor([4]))
+    assert metric(app, "loss") == shown(expected)
+    assert set(app.dataframe[0].value["dtype"]) == {"float64", "bfloat16"}
