@@ -26,7 +26,7 @@ class BinaryLesson:
     targets: np.ndarray
     probabilities: np.ndarray
     positive_term: np.ndarray
-    """y·log σ(z), stable."""
+    """y·log σ(z), stable (a zero coefficient gives +0, never −0)."""
     negative_term: np.ndarray
     """(1 − y)·log(1 − σ(z)) = (1 − y)·log σ(−z), stable."""
     per_row_loss: np.ndarray
@@ -48,8 +48,8 @@ def binary_lesson(
         logits=z,
         targets=y,
         probabilities=hw.sigmoid(z),
-        positive_term=terms.positive,
-        negative_term=terms.negative,
+        positive_term=terms.positive + 0.0,
+        negative_term=terms.negative + 0.0,
         per_row_loss=hw.binary_cross_entropy_with_logits(z, y, weight, "none", pos_weight),
         per_row_grad=dc.bce_with_logits_grad(z, y, weight, "none", pos_weight),
         loss=hw.binary_cross_entropy_with_logits(z, y, weight, reduction, pos_weight),

@@ -90,8 +90,8 @@ def lesson() -> None:
             show_single(lesson, float(z), float(y), weight, pos_weight, wide, autograd.grad, dtype)
         else:
             show_batch(lesson, reduction, autograd.grad, dtype)
-        st.subheader("Do the implementations agree?")
-        widgets.agreement_panel(table)
+    st.subheader("Do the implementations agree?")
+    widgets.agreement_panel(table)
 
 
 def show_single(lesson, z, y, weight, pos_weight, wide, autograd_grad, dtype) -> None:
@@ -104,8 +104,9 @@ def show_single(lesson, z, y, weight, pos_weight, wide, autograd_grad, dtype) ->
     )
     positive, negative = float(lesson.positive_term), float(lesson.negative_term)
     st.latex(
-        r"\ell = -w\,\big[\,p_w\, y \log \sigma(z) + (1-y)\log\big(1-\sigma(z)\big)\big]"
-        rf"= -{weight:g}\,\big[\,{pos_weight:g}\cdot({positive:.5g}) + ({negative:.5g})\,\big] = {loss:.6g}"
+        r"\begin{aligned}\ell &= -w\,\big[\,p_w\, y \log \sigma(z) + (1-y)\log\big(1-\sigma(z)\big)\big] \\"
+        rf"&= -{weight:g}\,\big[\,{pos_weight:g}\cdot({positive:.5g}) + ({negative:.5g})\,\big] = {loss:.6g}"
+        r"\end{aligned}"
     )
     st.caption(
         f"With y = {y:g}: the positive term y·log p = {positive:.5g} and the negative term (1 − y)·log(1 − p) = "

@@ -71,8 +71,8 @@ def lesson() -> None:
     autograd = next(row for row in table.rows if row.implementation.startswith("nn.CrossEntropyLoss"))
     with view:
         show(lesson, kind, target, smoothing, weight, temperature, autograd.grad[0], dtype)
-        st.subheader("Do the implementations agree?")
-        widgets.agreement_panel(table)
+    st.subheader("Do the implementations agree?")
+    widgets.agreement_panel(table)
 
 
 def show(lesson, kind, target, smoothing, weight, temperature, autograd_grad, dtype) -> None:

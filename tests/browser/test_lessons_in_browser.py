@@ -1,0 +1,67 @@
+"""In a real browser: each lesson page draws its charts, and a slider moved from the keyboard
+changes the numbers, the chart and the link."""
+
+import re
+
+from playwright.sync_api import expect
+
+TIMEOUT_MS = 30_000
+
+
+def metric_value(page, label: str):
+    return page.locator('[data-testid="stMetric"]', has_text=label).locator('[data-testid="stMetricValue"]')
+
+
+def wait_for_page(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", level=1).wait_for(timeout=TIMEOUT_MS)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_load_state("networkidle")
+
+
+def nudge_slider(page, label: str, presses: int) -> None:
+    slider = page.get_by_role("slider", name=label)
+    slider.focus()
+    for _ in range(presses):
+        slider.press("ArrowRight")
+
+
+def test_bce_page_slider_moves_numbers_chart_and_link(app_url, page, screenshot):
+    wait_for_page(page, f"{app_url}/sigmoid-bce")
+    loss = metric_value(page, "loss ℓ")
+    expect(loss).to_have_text("0.126928", timeout=TIMEOUT_MS)
+    marker_before = page.locator(".js-plotly-plot").nth(1).inner_html()
+    screenshot("bce-before")
+    nudge_slider(page, "logit z", 50)
+    expect(loss).not_to_have_text("0.126928", timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(r"[?&]z=2\.5\b"), timeout=TIMEOUT_MS)
+    expect(loss).to_have_text("0.0788897", timeout=TIMEOUT_MS)
+    assert page.locator(".js-plotly-plot").nth(1).inner_html() != marker_before
+    assert page.get_by_text("Traceback").count() == 0
+    screenshot("bce-after")
+
+
+def test_bce_page_link_reopens_the_float32_clamp_case(app_url, page, screenshot):
+    wait_for_page(page, f"{app_url}/sigmoid-bce?wide=true&z=20&y=0")
+    expect(metric_value(page, "loss ℓ")).to_have_text("20", timeout=TIMEOUT_MS)
+    expect(page.get_by_text("clamps the log at −100").first).to_be_visible(timeout=TIMEOUT_MS)
+    screenshot("bce-clamp")
+
+
+def test_ce_page_slider_moves_numbers_and_link(app_url, page, screenshot):
+    wait_for_page(page, f"{app_url}/softmax-ce")
+    loss = metric_value(page, "loss ℓ")
+    expect(loss).to_have_text("0.41703", timeout=TIMEOUT_MS)
+    screenshot("ce-before")
+    nudge_slider(page, "z0", 10)
+    expect(page).to_have_url(re.compile(r"[?&]z0=2\.5\b"), timeout=TIMEOUT_MS)
+    expect(loss).to_have_text("0.27296", timeout=TIMEOUT_MS)
+    assert page.get_by_text("Traceback").count() == 0
+    screenshot("ce-after")
+
+
+def test_invalid_link_shows_a_note_not_a_traceback(app_url, page, screenshot):
+    wait_for_page(page, f"{app_url}/sigmoid-bce?z=abc&dtype=float99")
+    expect(page.get_by_text("fell back to defaults")).to_be_visible(timeout=TIMEOUT_MS)
+    assert page.get_by_text("Traceback").count() == 0
+    screenshot("bce-invalid-link")
