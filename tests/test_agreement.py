@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import t64
+from oracle import t64
 
 from lib import handwritten as hw
 from lib.agreement import (

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch.nn.functional as F
-from conftest import assert_matches, t64
+from oracle import assert_matches, t64
 
 from lib import decomposition as dc
 from lib import handwritten as hw

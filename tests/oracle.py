@@ -1,12 +1,7 @@
-"""Shared test helpers: torch in float64 as the oracle for the hand-written NumPy maths."""
-
-import sys
-from pathlib import Path
+"""Torch in float64 as the oracle for the hand-written NumPy maths: tensors and comparisons."""
 
 import numpy as np
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def t64(values):
