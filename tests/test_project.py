@@ -13,6 +13,7 @@ def readme_commands():
 
 def test_readme_has_one_command_to_start_the_app_and_one_to_run_the_tests():
     commands = readme_commands()
+    assert len(commands) == 2
     assert any("streamlit run app.py" in c and "requirements.txt" in c for c in commands)
     assert any("pytest" in c and "requirements-dev.txt" in c for c in commands)
 
