@@ -147,3 +147,28 @@ def _short(value: float) -> str:
     if not np.isfinite(value):
         return str(value)
     return f"{value:.4g}"
+
+
+def heatmap(values: np.ndarray, title: str, colorscale: str, value_label: str, zmin: float, zmax: float) -> Chart:
+    """An image-like grid (row 0 on top) with a colour bar: pixels, per-pixel losses, a loss landscape."""
+    figure = go.Figure(
+        go.Heatmap(
+            z=values,
+            colorscale=colorscale,
+            zmin=zmin,
+            zmax=zmax,
+            colorbar={"title": {"text": value_label}, "thickness": 12},
+            hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label}: %{{z:{HOVER_FORMAT}}}<extra></extra>",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+    figure.update_xaxes(showticklabels=False)
+    figure.update_layout(title={"text": title, "font": {"size": 14}})
+    flat = np.asarray(values, dtype=np.float64)
+    peak = np.unravel_index(int(np.nanargmax(flat)), flat.shape)
+    alt = (
+        f"Heat map '{title}', {flat.shape[0]} by {flat.shape[1]} cells of {value_label}, "
+        f"from {_short(np.nanmin(flat))} "
+        f"to {_short(np.nanmax(flat))} (largest at row {peak[0]}, column {peak[1]}), mean {_short(np.nanmean(flat))}."
+    )
+    return Chart(_layout(figure, "", "", height=300), alt)

@@ -41,8 +41,7 @@ def keras_binary_crossentropy(
     if from_logits:
         per_element = hw.binary_cross_entropy_with_logits(np.asarray(y_pred, dtype=np.float64), y, reduction="none")
     else:
-        p = _keras_clip(y_pred, dtype)
-        per_element = -(y * np.log(p) + (1.0 - y) * np.log1p(-p))
+        per_element = binary_log_loss(y, keras_clip(y_pred, dtype))
     return np.asarray(np.mean(per_element))
 
 
@@ -64,7 +63,7 @@ def keras_categorical_crossentropy(
         log_p = hw.log_softmax(np.asarray(y_pred, dtype=np.float64), -1)
     else:
         raw = np.asarray(y_pred, dtype=np.float64)
-        log_p = np.log(_keras_clip(raw / raw.sum(axis=-1, keepdims=True), dtype))
+        log_p = np.log(keras_clip(raw / raw.sum(axis=-1, keepdims=True), dtype))
     return np.asarray(np.mean(-(t * log_p).sum(axis=-1)))
 
 
@@ -74,16 +73,27 @@ def sklearn_log_loss(y_true: ArrayLike, y_pred: ArrayLike, eps: float | str = "a
     ``eps='auto'`` clips to the machine epsilon of y_pred's own dtype, as scikit-learn ≥ 1.5 does; pass
     1e-15 for older releases.
     """
-    p = np.asarray(y_pred)
-    epsilon = np.finfo(p.dtype if p.dtype.kind == "f" else np.float64).eps if eps == "auto" else float(eps)
-    p = np.clip(p.astype(np.float64), epsilon, 1.0 - epsilon)
+    return np.asarray(np.mean(binary_log_loss(y_true, sklearn_clip(y_pred, eps))))
+
+
+def binary_log_loss(y_true: ArrayLike, p: ArrayLike) -> np.ndarray:
+    """Per element −[y·log p + (1 − y)·log(1 − p)] in float64, with no clipping of its own."""
     y = np.asarray(y_true, dtype=np.float64)
-    return np.asarray(np.mean(-(y * np.log(p) + (1.0 - y) * np.log1p(-p))))
+    p = np.asarray(p, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -(y * np.log(p) + (1.0 - y) * np.log1p(-p))
 
 
-def _keras_clip(y_pred: ArrayLike, dtype: str) -> np.ndarray:
-    """clip(p, ε, 1 − ε) computed in ``dtype`` (Keras works in the tensor's dtype), returned as float64."""
+def keras_clip(y_pred: ArrayLike, dtype: str = "float32") -> np.ndarray:
+    """clip(p, ε, 1 − ε) with ε = 1e-7, computed in ``dtype`` as Keras does, returned as float64."""
     kind = np.dtype(dtype)
     p = np.asarray(y_pred, dtype=kind)
     epsilon = kind.type(KERAS_EPSILON)
     return np.clip(p, epsilon, kind.type(1) - epsilon).astype(np.float64)
+
+
+def sklearn_clip(y_pred: ArrayLike, eps: float | str = "auto") -> np.ndarray:
+    """clip(p, eps, 1 − eps) with eps the machine epsilon of y_pred's dtype ('auto') or the given eps."""
+    p = np.asarray(y_pred)
+    epsilon = np.finfo(p.dtype if p.dtype.kind == "f" else np.float64).eps if eps == "auto" else float(eps)
+    return np.clip(p.astype(np.float64), epsilon, 1.0 - epsilon)

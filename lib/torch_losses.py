@@ -62,14 +62,34 @@ def rounded(values: ArrayLike, dtype: str) -> np.ndarray:
 def sigmoid_saturation_logit(dtype: str) -> float:
     """The smallest logit z for which ``torch.sigmoid(z)`` is exactly 1.0 in ``dtype``.
 
-    About 36.74 in float64, 16.64 in float32, 8.32 in float16 and 6.25 in bfloat16; by symmetry,
-    σ(z) rounds to 1 − σ(−z) ≈ 0 only far below −z (subnormals), so the upper end is what bites.
+    About 36.74 in float64, 16.64 in float32, 8.32 in float16 and 6.25 in bfloat16.
     """
-    low, high = 0.0, 800.0
+    return _boundary(lambda z: torch.sigmoid(z).item() == 1.0, 0.0, 800.0, dtype)
+
+
+@cache
+def sigmoid_underflow_logit(dtype: str) -> float:
+    """The largest logit z for which ``torch.sigmoid(z)`` is exactly 0.0 in ``dtype`` (σ underflows).
+
+    About −709.8 in float64, −88.7 in float32, −17.3 in float16 and −89 in bfloat16: torch computes
+    1 / (1 + e^(−z)), and e^(−z) overflows to inf there.
+    """
+    return _boundary(lambda z: torch.sigmoid(z).item() > 0.0, -800.0, 0.0, dtype, keep_low=True)
+
+
+def _boundary(
+    predicate: Callable[[torch.Tensor], bool], low: float, high: float, dtype: str, keep_low: bool = False
+) -> float:
+    """Bisect [low, high] for where ``predicate`` turns true (false at low, true at high) in ``dtype``.
+
+    Returns the first representable z where it is true, or with ``keep_low`` the last where it is false.
+    """
     for _ in range(200):
-        middle = (low + high) / 2
-        if torch.sigmoid(tensor(middle, dtype)).item() == 1.0:
+        middle = float(rounded((low + high) / 2, dtype))
+        if middle in (low, high):
+            break
+        if predicate(tensor(middle, dtype)):
             high = middle
         else:
             low = middle
-    return float(rounded(high, dtype))
+    return low if keep_low else high

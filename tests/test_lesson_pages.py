@@ -1,31 +1,9 @@
 """AppTest drives the two lesson pages: the numbers shown equal torch's, for every control."""
 
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.functional as F
-from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-def open_page(page: str, **query: str) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.query_params.update(query)
-    app.run()
-    app.switch_page(f"pages/{page}.py")
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def metric(app: AppTest, label_start: str) -> str:
-    return next(m.value for m in app.metric if m.label.startswith(label_start))
-
-
-def shown(value: torch.Tensor | float) -> str:
-    return f"{float(value.detach() if isinstance(value, torch.Tensor) else value):.6g}"
+from pages_helpers import metric, open_page, shown
 
 
 def f64(*values):

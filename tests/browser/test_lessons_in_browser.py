@@ -65,3 +65,25 @@ def test_invalid_link_shows_a_note_not_a_traceback(app_url, page, screenshot):
     expect(page.get_by_text("fell back to defaults")).to_be_visible(timeout=TIMEOUT_MS)
     assert page.get_by_text("Traceback").count() == 0
     screenshot("bce-invalid-link")
+
+
+def test_soft_targets_page_draws_the_digit_and_moves_with_the_target_slider(app_url, page, screenshot):
+    wait_for_page(page, f"{app_url}/soft-targets")
+    expect(page.locator(".js-plotly-plot")).to_have_count(5, timeout=TIMEOUT_MS)
+    floor = metric_value(page, "entropy floor H(y)")
+    expect(floor).to_have_text("0.673012", timeout=TIMEOUT_MS)
+    screenshot("soft-targets")
+    nudge_slider(page, "target y", 10)
+    expect(page).to_have_url(re.compile(r"[?&]y=0\.7\b"), timeout=TIMEOUT_MS)
+    expect(floor).to_have_text("0.610864", timeout=TIMEOUT_MS)
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_stability_page_shows_the_sweep_and_the_log_sum_exp_steps(app_url, page, screenshot):
+    wait_for_page(page, f"{app_url}/stability?lse=1000,0,-1000")
+    expect(page.get_by_text("BCEWithLogitsLoss gives 20")).to_be_visible(timeout=TIMEOUT_MS)
+    page.get_by_text("float16", exact=True).first.click()
+    expect(page.get_by_text("in float16: BCELoss on σ(z) gives 100")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(r"[?&]dtype=float16\b"), timeout=TIMEOUT_MS)
+    assert page.get_by_text("Traceback").count() == 0
+    screenshot("stability")

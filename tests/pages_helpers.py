@@ -1,0 +1,28 @@
+"""Opening a page of the app under AppTest, and reading what it shows."""
+
+from pathlib import Path
+
+import torch
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(page: str, **query: str) -> AppTest:
+    """The app, navigated to pages/{page}.py with the given link parameters, run without exceptions."""
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params.update(query)
+    app.run()
+    app.switch_page(f"pages/{page}.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def metric(app: AppTest, label_start: str) -> str:
+    return next(m.value for m in app.metric if m.label.startswith(label_start))
+
+
+def shown(value, digits: int = 6) -> str:
+    """A number as the pages print it: ``digits`` significant digits."""
+    return f"{float(value.detach() if isinstance(value, torch.Tensor) else value):.{digits}g}"

@@ -1,0 +1,87 @@
+"""Pasted text becomes an array or a problem in words: never an exception, never evaluated."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib.parsing import MAX_CHARS, parse_tensor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[[1, 2], [3, 4]]", [[1, 2], [3, 4]]),
+        ("1.5, -2 3", [1.5, -2, 3]),
+        ("tensor([[0.5, -1.2]], dtype=torch.float64)", [[0.5, -1.2]]),
+        ("np.array([1, 2])", [1, 2]),
+        ("0.25", [0.25]),
+    ],
+)
+def test_accepted_forms_parse_to_the_written_numbers(text, expected):
+    result = parse_tensor(text)
+    assert result.ok and result.values.tolist() == expected
+
+
+def test_whole_numbers_are_reported_as_integers_and_decimals_are_not():
+    assert parse_tensor("[0, 1, 1]").all_integers and not parse_tensor("[0.0, 1, 1]").all_integers
+
+
+def test_non_finite_words_are_read_as_such():
+    values = parse_tensor("nan, inf, -inf").values
+    assert np.isnan(values[0]) and values[1] == np.inf and values[2] == -np.inf
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[1, [2]]", "ragged"),
+        ("[[1], [2, 3]]", "ragged"),
+        ("[true]", "not a number"),
+        ("[]", "no numbers"),
+        ("", "empty"),
+        ("abc", "not a list of numbers"),
+        ("[" * 5000, "not a list of numbers"),
+        ("[[[[[[[[1]]]]]]]]", "nested more than"),
+        ("__import__('os').system('true')", "not a list of numbers"),
+    ],
+)
+def test_malformed_text_gives_a_problem_in_words(text, words):
+    result = parse_tensor(text)
+    assert not result.ok and words in result.problem
+
+
+def test_megabyte_pastes_are_refused_by_length():
+    assert "limit" in parse_tensor("1," * (MAX_CHARS // 2 + 1)).problem
+
+
+def test_element_cap_is_enforced():
+    assert "more than 100" in parse_tensor(json.dumps(list(range(101))), max_elements=100).problem
+
+
+nested_numbers = st.recursive(
+    st.floats(allow_nan=True, allow_infinity=True) | st.integers(-(10**30), 10**30),
+    lambda children: st.lists(children, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=300), nested_numbers.map(json.dumps), st.binary(max_size=100).map(repr)))
+def test_no_text_raises_and_every_result_is_an_array_or_a_problem(text):
+    result = parse_tensor(text)
+    assert (result.values is not None) != (result.problem is not None)
+    if result.ok:
+        assert result.values.dtype == np.float64 and result.values.size > 0
+
+
+def test_no_module_evaluates_user_text():
+    for source in [*ROOT.glob("lib/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), ROOT / "app.py"]:
+        text = source.read_text()
+        for forbidden in ("eval(", "exec(", "pickle", "literal_eval"):
+            assert forbidden not in text, (source, forbidden)
