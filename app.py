@@ -8,6 +8,7 @@ PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/sigmoid_bce.py", title="Sigmoid & BCE", icon=":material/show_chart:", url_path="sigmoid-bce"),
     st.Page("pages/softmax_ce.py", title="Softmax & cross-entropy", icon=":material/bar_chart:", url_path="softmax-ce"),
+    st.Page("pages/mismatch.py", title="Mismatch debugger", icon=":material/bug_report:", url_path="mismatch"),
     st.Page("pages/soft_targets.py", title="Soft targets", icon=":material/gradient:", url_path="soft-targets"),
     st.Page("pages/stability.py", title="Numerical stability", icon=":material/warning:", url_path="stability"),
 ]

@@ -65,13 +65,12 @@ def lesson() -> None:
             y = widgets.number_slider(TARGET, "target y", 0.01, help="Soft targets between 0 and 1 are allowed.")
             logits, targets, reduction = np.array(z), np.array(y), "mean"
         else:
-            rows_text = st.text_input(
+            rows_text = widgets.text_box(
+                "rows",
                 "rows as logit:target, comma-separated",
-                value=PRESET_ROWS,
-                key="rows",
-                bind="query-params",
+                PRESET_ROWS,
+                2000,
                 help=f"Up to {MAX_ROWS} rows. The preset is the notebook's five samples.",
-                max_chars=2000,
             )
             logits, targets, problem = parse_rows(rows_text)
             if problem:

@@ -114,9 +114,7 @@ def sweep() -> None:
 @st.fragment
 def log_sum_exp() -> None:
     st.subheader("The log-sum-exp trick, step by step, with your numbers")
-    text = st.text_input(
-        f"logits (up to {MAX_LOGITS}, comma-separated)", DEFAULT_LOGITS, key="lse", bind="query-params", max_chars=600
-    )
+    text = widgets.text_box("lse", f"logits (up to {MAX_LOGITS}, comma-separated)", DEFAULT_LOGITS, 600)
     dtype = widgets.choice(LSE_DTYPE, "computed in")
     parsed = parse_tensor(text, max_elements=MAX_LOGITS)
     if not parsed.ok or parsed.values.ndim != 1 or not np.all(np.isfinite(parsed.values)):

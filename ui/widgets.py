@@ -57,11 +57,17 @@ def choice(param: ChoiceParam, label: str, horizontal: bool = True, help: str | 
     )
 
 
-def dropdown(param: ChoiceParam, label: str, help: str | None = None) -> str:
-    """One of the options as a select box, bound to ``?{key}=``."""
+def dropdown(param: ChoiceParam, label: str, help: str | None = None, on_change=None) -> str:
+    """One of the options as a select box, bound to ``?{key}=`` (the option itself goes in the link)."""
     _check_link_value(param)
     return st.selectbox(
-        label, param.choices, index=param.choices.index(param.default), key=param.key, bind="query-params", help=help
+        label,
+        param.choices,
+        index=param.choices.index(param.default),
+        key=param.key,
+        bind="query-params",
+        help=help,
+        on_change=on_change or "rerun",
     )
 
 
@@ -69,6 +75,20 @@ def flag(param: FlagParam, label: str, help: str | None = None) -> bool:
     """An on/off toggle, bound to ``?{key}=true``."""
     _check_link_value(param)
     return st.toggle(label, value=param.default, key=param.key, bind="query-params", help=help)
+
+
+def number_box(param: NumberParam | IntParam, label: str, step: float, help: str | None = None) -> float | int:
+    """A number input over [low, high], bound to ``?{key}=`` (whole numbers for an IntParam)."""
+    _check_link_value(param)
+    return st.number_input(
+        label, param.low, param.high, param.default, step, key=param.key, bind="query-params", help=help
+    )
+
+
+def text_box(key: str, label: str, default: str, max_chars: int, help: str | None = None, area: bool = False) -> str:
+    """Free text bound to ``?{key}=``, capped at ``max_chars``; the page parses it with lib.parsing."""
+    widget = st.text_area if area else st.text_input
+    return widget(label, default, max_chars=max_chars, key=key, bind="query-params", help=help)
 
 
 def show_url_fallbacks(slot) -> None:
