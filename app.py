@@ -2,15 +2,26 @@
 
 import streamlit as st
 
+from ui import widgets
+
 st.set_page_config(page_title="Logit Lab", page_icon=":material/functions:", layout="wide")
 
-PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/sigmoid_bce.py", title="Sigmoid & BCE", icon=":material/show_chart:", url_path="sigmoid-bce"),
-    st.Page("pages/softmax_ce.py", title="Softmax & cross-entropy", icon=":material/bar_chart:", url_path="softmax-ce"),
-    st.Page("pages/mismatch.py", title="Mismatch debugger", icon=":material/bug_report:", url_path="mismatch"),
-    st.Page("pages/soft_targets.py", title="Soft targets", icon=":material/gradient:", url_path="soft-targets"),
-    st.Page("pages/stability.py", title="Numerical stability", icon=":material/warning:", url_path="stability"),
-]
+PAGES = {
+    "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+    "Lessons": [
+        st.Page("pages/sigmoid_bce.py", title="Sigmoid & BCE", icon=":material/show_chart:", url_path="sigmoid-bce"),
+        st.Page(
+            "pages/softmax_ce.py", title="Softmax & cross-entropy", icon=":material/bar_chart:", url_path="softmax-ce"
+        ),
+        st.Page("pages/soft_targets.py", title="Soft targets", icon=":material/gradient:", url_path="soft-targets"),
+        st.Page("pages/stability.py", title="Numerical stability", icon=":material/warning:", url_path="stability"),
+    ],
+    "Tools": [
+        st.Page("pages/mismatch.py", title="Mismatch debugger", icon=":material/bug_report:", url_path="mismatch"),
+        st.Page("pages/exercises.py", title="Exercises", icon=":material/quiz:", url_path="exercises"),
+    ],
+}
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+widgets.presentation_toggle()
+page.run()

@@ -222,6 +222,7 @@ def builder() -> None:
         )
     st.markdown("**Copy as PyTorch**: this script rebuilds the tensors and prints both numbers.")
     st.code(pytorch_snippet(call_a, call_b, shared), language="python")
+    widgets.share_link()
 
 
 opening_view()

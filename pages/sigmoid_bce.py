@@ -7,6 +7,7 @@ import streamlit as st
 from lib import figures, palette
 from lib.agreement import BinaryScenario, binary_agreement
 from lib.lessons import bce_curve_over_logits, bce_curve_over_probability, binary_lesson
+from lib.snippets import bce_snippet
 from lib.torch_losses import DTYPES
 from lib.url_state import ChoiceParam, FlagParam, NumberParam
 from ui import widgets
@@ -91,6 +92,8 @@ def lesson() -> None:
             show_batch(lesson, reduction, autograd.grad, dtype)
     st.subheader("Do the implementations agree?")
     widgets.agreement_panel(table)
+    widgets.pytorch_code(bce_snippet(logits, targets, weight, pos_weight, reduction, dtype))
+    widgets.share_link()
 
 
 def show_single(lesson, z, y, weight, pos_weight, wide, autograd_grad, dtype) -> None:
@@ -107,7 +110,7 @@ def show_single(lesson, z, y, weight, pos_weight, wide, autograd_grad, dtype) ->
         rf"&= -{weight:g}\,\big[\,{pos_weight:g}\cdot({positive:.5g}) + ({negative:.5g})\,\big] = {loss:.6g}"
         r"\end{aligned}"
     )
-    st.caption(
+    widgets.explain(
         f"With y = {y:g}: the positive term y·log p = {positive:.5g} and the negative term (1 − y)·log(1 − p) = "
         f"{negative:.5g}; the loss is −w·(pw·positive + negative). The gradient is "
         f"w·[(1 + (pw − 1)·y)·σ(z) − pw·y] = {float(lesson.grad):.6g}; for w = pw = 1 it is σ(z) − y = "
@@ -179,7 +182,7 @@ def show_batch(lesson, reduction, autograd_grad, dtype) -> None:
     )
     st.dataframe(per_row, hide_index=True, width="stretch")
     denominator = {"mean": f"/ N = / {lesson.logits.size}", "sum": "summed", "none": "kept per row"}[reduction]
-    st.caption(
+    widgets.explain(
         f"Each row's ℓ = −w·[pw·y·log p + (1 − y)·log(1 − p)]; reduction '{reduction}': {denominator}. "
         "The gradient column is of the reduced loss, so with 'mean' it carries the 1/N."
     )

@@ -7,6 +7,7 @@ from lib import decomposition as dc
 from lib import figures, palette
 from lib import handwritten as hw
 from lib.lessons import CURVE_POINTS
+from lib.snippets import binary_soft_snippet, class_soft_snippet
 from lib.soft_targets import categorical_split, digit_image, reconstruction
 from lib.url_state import IntParam, NumberParam
 from ui import widgets
@@ -51,7 +52,7 @@ def one_target() -> None:
             rf"&= -\big[{1 - y:.4g}\log {1 - p:.4g} + {y:.4g}\log {p:.4g}\big] = {bce:.6g}\end{{aligned}}"
         )
         worked = float(hw.binary_cross_entropy([0.7], [0.6]))
-        st.caption(
+        widgets.explain(
             f"The worked example, target 0.6 against prediction 0.7: −(0.4·log 0.3 + 0.6·log 0.7) = {worked:.6g}. "
             f"The least value of the curve, at p = y = {y:g}, is H(y) = {entropy:.6g}; the KL curve touches 0 there."
         )
@@ -74,6 +75,8 @@ def one_target() -> None:
             ),
             "soft_bce",
         )
+        widgets.pytorch_code(binary_soft_snippet(y, p))
+        widgets.share_link()
 
 
 @st.fragment
@@ -92,7 +95,7 @@ def pixel_view() -> None:
         second.metric("BCE, reduction='mean'", f"{result.bce_mean:.5g}")
         third.metric("entropy floor Σ H(x)", f"{result.entropy_sum:.5g}")
         fourth.metric("Σ KL = sum − floor", f"{result.bce_sum - result.entropy_sum:.5g}")
-        st.caption(
+        widgets.explain(
             "The PyTorch VAE example sums the 784 pixel losses (reduction='sum'); 'mean' divides by 784. Even a "
             f"perfect reconstruction scores the floor {result.entropy_sum:.5g}, because the digit's grey edge pixels "
             "are soft targets."
@@ -109,6 +112,7 @@ def pixel_view() -> None:
                 figures.heatmap(result.bce, "per-pixel BCE", "viridis", "BCE", 0.0, float(result.bce.max())),
                 "pixel_bce",
             )
+        widgets.share_link()
 
 
 @st.fragment
@@ -136,7 +140,9 @@ def many_classes() -> None:
             ),
             "class_split",
         )
-        st.caption(
+        widgets.pytorch_code(class_soft_snippet(split.target, split.prediction))
+        widgets.share_link()
+        widgets.explain(
             "At m = 1 the prediction equals the target: KL is 0, and CE is the target's entropy 1.0397, its minimum."
         )
 

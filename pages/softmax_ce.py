@@ -7,6 +7,7 @@ from lib import figures, palette
 from lib import handwritten as hw
 from lib.agreement import MulticlassScenario, multiclass_agreement
 from lib.lessons import softmax_lesson
+from lib.snippets import ce_snippet
 from lib.torch_losses import DTYPES
 from lib.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
 from ui import widgets
@@ -73,6 +74,8 @@ def lesson() -> None:
         show(lesson, kind, target, smoothing, weight, temperature, autograd.grad[0], dtype)
     st.subheader("Do the implementations agree?")
     widgets.agreement_panel(table)
+    widgets.pytorch_code(ce_snippet(logits, temperature, target, smoothing, weight, reduction, dtype))
+    widgets.share_link()
 
 
 def show(lesson, kind, target, smoothing, weight, temperature, autograd_grad, dtype) -> None:
@@ -93,12 +96,12 @@ def show(lesson, kind, target, smoothing, weight, temperature, autograd_grad, dt
             r"\ell = \log\sum_k e^{z_k/T} - \sum_k \tilde t_k\, z_k/T"
             rf" = {lesson.log_sum_exp:.5g} - ({lesson.target_logit:.5g}) = {float(lesson.contributions.sum()):.6g}"
         )
-        st.caption(
+        widgets.explain(
             "The log-sum-exp decomposition: the first term is the same for every target, the second is the "
             "target's own logit (z_y for a class index): raising z_y lowers the loss until q_y saturates."
         )
     else:
-        st.caption(
+        widgets.explain(
             "With class weights each −t̃_k·log q_k is multiplied by w_k; for a class index the 'mean' then divides "
             "by w_y, so a single sample's weight cancels."
         )
@@ -106,7 +109,7 @@ def show(lesson, kind, target, smoothing, weight, temperature, autograd_grad, dt
     st.latex(
         r"\ell_{\text{sample}} = \sum_k -a_k \log q_k = " + (terms or "0") + rf" = {lesson.contributions.sum():.6g}"
     )
-    st.caption(
+    widgets.explain(
         f"Here a_k = t̃_k{'·w_k' if weight is not None else ''} with the target smoothed to t̃ = (1 − ε)·t + ε/K "
         f"(ε = {smoothing:g}); each bar below is one class's −a_k·log q_k."
     )
@@ -139,7 +142,7 @@ def show(lesson, kind, target, smoothing, weight, temperature, autograd_grad, dt
         ),
         "gradient",
     )
-    st.caption(
+    widgets.explain(
         "Without weights the gradient is q − t̃: push down every class by its probability, pull up the target. "
         f"With respect to z itself it is divided by T = {temperature:g}."
     )
@@ -150,7 +153,7 @@ def show(lesson, kind, target, smoothing, weight, temperature, autograd_grad, dt
             rf"\mathrm{{softmax}}([{z0:.4g}, {z1:.4g}])_1 = {lesson.probabilities[1]:.6g}"
             rf" = \sigma({z1:.4g} - ({z0:.4g})) = {float(hw.sigmoid(z1 - z0)):.6g}"
         )
-        st.caption(
+        widgets.explain(
             "Two-class softmax is a sigmoid of the logit difference, so CrossEntropyLoss on [z0, z1] equals "
             "BCEWithLogitsLoss on z1 − z0 with target t1: the last row of the table checks it."
         )

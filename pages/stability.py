@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib import figures, palette
 from lib.parsing import parse_tensor
+from lib.snippets import log_sum_exp_snippet, saturation_snippet
 from lib.stability import log_sum_exp_steps, logsigmoid_sweep
 from lib.torch_losses import DTYPES, sigmoid_saturation_logit, sigmoid_underflow_logit
 from lib.url_state import ChoiceParam
@@ -108,7 +109,11 @@ def sweep() -> None:
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption("Every entry is computed by torch in that dtype; the stable form never produces inf or nan in ±200.")
+    widgets.explain(
+        "Every entry is computed by torch in that dtype; the stable form never produces inf or nan in ±200."
+    )
+    widgets.pytorch_code(saturation_snippet(dtype))
+    widgets.share_link()
 
 
 @st.fragment
@@ -138,12 +143,14 @@ def log_sum_exp() -> None:
         rf"\mathrm{{LSE}}(z) = m + \log\sum_k e^{{z_k - m}} = {steps.maximum:.6g} + \log {steps.shifted_sum:.6g}"
         rf" = {steps.log_sum_exp:.8g}"
     )
-    st.caption(
+    widgets.explain(
         f"Naive: Σ e^z_k = {steps.naive_sum:.6g} and its log = {steps.naive_log_sum:.6g} in {dtype} (e^z overflows "
         f"past z ≈ {'709.8' if dtype == 'float64' else '88.7'}). "
         f"Stable: subtract the largest logit m = {steps.maximum:.6g} "
         "first, so every exponent is ≤ 0, the largest term is exactly 1 and the sum lies in [1, K]."
     )
+    widgets.pytorch_code(log_sum_exp_snippet(steps.logits, dtype))
+    widgets.share_link()
 
 
 sweep()

@@ -1,14 +1,12 @@
 """The mismatch debugger: presets reproduce the catalogue, diagnoses name the cause, snippets reproduce both numbers."""
 
 import itertools
-import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from script_runner import run_scripts
 
 from lib.mismatch import (
     BCE_WITH_LOGITS,
@@ -106,24 +104,11 @@ def test_every_combination_of_choices_gives_a_value_or_an_error_never_an_excepti
 # --- the runnable snippet --------------------------------------------------------------------
 
 
-def run_snippets(snippets: dict[str, str]) -> dict[str, dict[str, str]]:
-    """Run each snippet in one fresh interpreter; read back the A = … and B = … lines per snippet."""
-    script = "\n".join(f"print('### {name}')\n{code}" for name, code in snippets.items())
-    output = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
-    ).stdout
-    printed: dict[str, dict[str, str]] = {}
-    for block in output.split("### ")[1:]:
-        name, *lines = block.strip().splitlines()
-        printed[name] = dict(re.match(r"([AB]) = (.*)", line).groups() for line in lines)
-    return printed
-
-
 def test_copied_snippets_reproduce_both_numbers_of_every_preset_and_the_opening_view():
     cases = {code: (p.a, p.b, p.shared) for code, p in PRESETS.items()}
     cases["opening"] = (OPENING_A, OPENING_B, seeded_segmentation())
     cases["opening-fixes"] = (OPENING_FIXES[0][1], OPENING_FIXES[1][1], seeded_segmentation())
-    printed = run_snippets({name: pytorch_snippet(*case) for name, case in cases.items()})
+    printed = run_scripts({name: pytorch_snippet(*case) for name, case in cases.items()})
     for name, (a, b, shared) in cases.items():
         for side, call in (("A", a), ("B", b)):
             engine = run_call(call, shared)

@@ -8,9 +8,11 @@ page says so through :func:`show_url_fallbacks`.
 from __future__ import annotations
 
 import html
+from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from lib.agreement import REFERENCE, AgreementTable
@@ -18,6 +20,14 @@ from lib.figures import Chart
 from lib.url_state import ChoiceParam, FlagParam, IntParam, NumberParam, Param, fallback_note
 
 _FALLBACKS = "_url_fallbacks"
+PRESENT = FlagParam("present", False)
+_PRESENTATION_CSS = """<style>
+[data-testid="stMetricValue"] { font-size: 2.7rem; }
+[data-testid="stMetricValue"] div { overflow: visible; text-overflow: clip; white-space: normal; }
+[data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+.stMarkdown p, .stMarkdown li { font-size: 1.3rem; }
+h1 { font-size: 3.2rem !important; }
+</style>"""
 _SCREEN_READER_CSS = (
     "<style>.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;"
     "clip:rect(0,0,0,0);white-space:nowrap;border:0}</style>"
@@ -31,16 +41,55 @@ def _check_link_value(param: Param) -> None:
         st.session_state.setdefault(_FALLBACKS, {})[param.key] = (param, problem)
 
 
-def number_slider(param: NumberParam, label: str, step: float, help: str | None = None) -> float:
-    """A float slider over [low, high], bound to ``?{key}=``."""
+def _copy_state(source: str, destination: str) -> None:
+    st.session_state[destination] = st.session_state[source]
+
+
+def _slider_with_box(param: NumberParam | IntParam, label: str, step: float, help: str | None) -> float | int:
+    """A slider bound to the link, mirrored by a number box for typing an exact value.
+
+    The box's key carries the range, so a slider whose range changes (the extended logit range) gets a
+    fresh box rather than one holding a value outside the new range.
+    """
     _check_link_value(param)
-    return st.slider(label, param.low, param.high, param.default, step, key=param.key, bind="query-params", help=help)
+    box_key = f"{param.key}__box_{param.low:g}_{param.high:g}"
+    slider_column, box_column = st.columns([3, 1.25], vertical_alignment="bottom")
+    with slider_column:
+        value = st.slider(
+            label,
+            param.low,
+            param.high,
+            param.default,
+            step,
+            key=param.key,
+            bind="query-params",
+            help=help,
+            on_change=_copy_state,
+            args=(param.key, box_key),
+        )
+    with box_column:
+        st.number_input(
+            f"{label}, typed",
+            param.low,
+            param.high,
+            value,
+            step,
+            key=box_key,
+            label_visibility="collapsed",
+            on_change=_copy_state,
+            args=(box_key, param.key),
+        )
+    return value
+
+
+def number_slider(param: NumberParam, label: str, step: float, help: str | None = None) -> float:
+    """A float slider over [low, high], bound to ``?{key}=``, with a number box beside it."""
+    return _slider_with_box(param, label, step, help)
 
 
 def int_slider(param: IntParam, label: str, help: str | None = None) -> int:
-    """A whole-number slider over [low, high], bound to ``?{key}=``."""
-    _check_link_value(param)
-    return st.slider(label, param.low, param.high, param.default, 1, key=param.key, bind="query-params", help=help)
+    """A whole-number slider over [low, high], bound to ``?{key}=``, with a number box beside it."""
+    return _slider_with_box(param, label, 1, help)
 
 
 def choice(param: ChoiceParam, label: str, horizontal: bool = True, help: str | None = None) -> str:
@@ -91,6 +140,45 @@ def text_box(key: str, label: str, default: str, max_chars: int, help: str | Non
     return widget(label, default, max_chars=max_chars, key=key, bind="query-params", help=help)
 
 
+def presentation_toggle() -> bool:
+    """The sidebar switch for presentation mode (``?present=true``): bigger numbers and plots, explanations folded."""
+    with st.sidebar:
+        on = flag(
+            PRESENT, "Presentation mode", help="Larger numbers and plots for a projector; explanations fold away."
+        )
+    if on:
+        st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
+    return on
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENT.key, False))
+
+
+def explain(text: str) -> None:
+    """An explanation beside the numbers; folded into an expander in presentation mode."""
+    if presenting():
+        with st.expander("Explanation"):
+            st.markdown(text)
+    else:
+        st.caption(text)
+
+
+def share_link() -> None:
+    """The link that reopens exactly this view, ready to copy."""
+    query = urlencode(st.query_params.to_dict())
+    base = st.context.url or ""
+    with st.popover("Copy a link to this view", icon=":material/link:"):
+        st.code(f"{base}?{query}" if query else base, language=None)
+        st.caption("Every control on this page is in the link: opening it restores exactly this view.")
+
+
+def pytorch_code(snippet: str) -> None:
+    """'Copy as PyTorch': a script that reproduces the numbers on screen."""
+    with st.expander("Copy as PyTorch", icon=":material/code:"):
+        st.code(snippet, language="python")
+
+
 def show_url_fallbacks(slot) -> None:
     """Say, in ``slot``, which link values fell back to defaults in this run (then forget them)."""
     problems = st.session_state.pop(_FALLBACKS, {})
@@ -100,7 +188,10 @@ def show_url_fallbacks(slot) -> None:
 
 def chart(figure_and_alt: Chart, key: str) -> None:
     """A plotly chart with its words-only summary for screen readers."""
-    st.plotly_chart(figure_and_alt.figure, key=key, config={"displayModeBar": False}, width="stretch")
+    figure = figure_and_alt.figure
+    if presenting():
+        figure = go.Figure(figure).update_layout(height=int(figure.layout.height * 1.5), font={"size": 20})
+    st.plotly_chart(figure, key=key, config={"displayModeBar": False}, width="stretch")
     st.markdown(
         f'{_SCREEN_READER_CSS}<div class="sr-only" role="note">{html.escape(figure_and_alt.alt)}</div>',
         unsafe_allow_html=True,

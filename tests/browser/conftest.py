@@ -117,9 +117,9 @@ def page(browser):
 def screenshot(page):
     SCREENSHOTS.mkdir(exist_ok=True)
 
-    def take(name: str) -> Path:
+    def take(name: str, tab=None) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (tab or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take

@@ -19,11 +19,21 @@ def wait_for_page(page, url: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def nudge_slider(page, label: str, presses: int) -> None:
+def move_slider(page, label: str, target: float) -> None:
+    """Move a slider to ``target`` with the arrow keys, the way a keyboard user would.
+
+    Keys pressed while the page reruns can be superseded by the rerun's value, so it reads the slider
+    after each press and keeps going until it shows the target.
+    """
     slider = page.get_by_role("slider", name=label)
     slider.focus()
-    for _ in range(presses):
-        slider.press("ArrowRight")
+    for _ in range(400):
+        value = float(slider.input_value())
+        if abs(value - target) < 1e-9:
+            return
+        slider.press("ArrowRight" if value < target else "ArrowLeft")
+        page.wait_for_timeout(20)
+    raise AssertionError(f"slider {label!r} did not reach {target}")
 
 
 def test_bce_page_slider_moves_numbers_chart_and_link(app_url, page, screenshot):
@@ -32,7 +42,7 @@ def test_bce_page_slider_moves_numbers_chart_and_link(app_url, page, screenshot)
     expect(loss).to_have_text("0.126928", timeout=TIMEOUT_MS)
     marker_before = page.locator(".js-plotly-plot").nth(1).inner_html()
     screenshot("bce-before")
-    nudge_slider(page, "logit z", 50)
+    move_slider(page, "logit z", 2.5)
     expect(loss).not_to_have_text("0.126928", timeout=TIMEOUT_MS)
     expect(page).to_have_url(re.compile(r"[?&]z=2\.5\b"), timeout=TIMEOUT_MS)
     expect(loss).to_have_text("0.0788897", timeout=TIMEOUT_MS)
@@ -53,7 +63,7 @@ def test_ce_page_slider_moves_numbers_and_link(app_url, page, screenshot):
     loss = metric_value(page, "loss ℓ")
     expect(loss).to_have_text("0.41703", timeout=TIMEOUT_MS)
     screenshot("ce-before")
-    nudge_slider(page, "z0", 10)
+    move_slider(page, "z0", 2.5)
     expect(page).to_have_url(re.compile(r"[?&]z0=2\.5\b"), timeout=TIMEOUT_MS)
     expect(loss).to_have_text("0.27296", timeout=TIMEOUT_MS)
     assert page.get_by_text("Traceback").count() == 0
@@ -73,7 +83,7 @@ def test_soft_targets_page_draws_the_digit_and_moves_with_the_target_slider(app_
     floor = metric_value(page, "entropy floor H(y)")
     expect(floor).to_have_text("0.673012", timeout=TIMEOUT_MS)
     screenshot("soft-targets")
-    nudge_slider(page, "target y", 10)
+    move_slider(page, "target y", 0.7)
     expect(page).to_have_url(re.compile(r"[?&]y=0\.7\b"), timeout=TIMEOUT_MS)
     expect(floor).to_have_text("0.610864", timeout=TIMEOUT_MS)
     assert page.get_by_text("Traceback").count() == 0

@@ -1,0 +1,58 @@
+"""In a real browser: home cards, the share link, presentation mode in the dark theme, and the exercises."""
+
+import re
+
+from playwright.sync_api import expect
+from test_lessons_in_browser import TIMEOUT_MS, metric_value, move_slider, wait_for_page
+
+
+def test_home_cards_lead_to_every_page(app_url, page, screenshot):
+    page.goto(app_url)
+    cards = page.locator('[data-testid="stPageLink"]')
+    expect(cards).to_have_count(6, timeout=TIMEOUT_MS)
+    screenshot("home")
+    cards.filter(has_text="Mismatch debugger").click()
+    expect(page).to_have_url(re.compile(r"/mismatch"), timeout=TIMEOUT_MS)
+    expect(page.get_by_role("heading", name=re.compile("Mismatch debugger"))).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_share_link_follows_the_slider_and_reopens_the_same_view(app_url, page, browser):
+    wait_for_page(page, f"{app_url}/sigmoid-bce")
+    move_slider(page, "logit z", 2.25)
+    expect(page).to_have_url(re.compile(r"[?&]z=2\.25\b"), timeout=TIMEOUT_MS)
+    page.get_by_role("button", name=re.compile("Copy a link to this view")).first.click()
+    link = page.locator('[data-testid="stCode"] code').filter(has_text="sigmoid-bce").first
+    expect(link).to_contain_text("z=2.25", timeout=TIMEOUT_MS)
+    second = browser.new_page()
+    second.goto(link.inner_text().strip())
+    expect(metric_value(second, "loss ℓ")).to_have_text("0.100207", timeout=TIMEOUT_MS)
+    second.close()
+
+
+def test_presentation_mode_in_the_dark_theme_enlarges_numbers_and_folds_explanations(app_url, browser, screenshot):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme="dark")
+    tab = context.new_page()
+    tab.goto(f"{app_url}/sigmoid-bce?present=true")
+    value = metric_value(tab, "loss ℓ")
+    expect(value).to_have_text("0.126928", timeout=TIMEOUT_MS)
+    assert float(value.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) > 40
+    expect(tab.get_by_text("Explanation").first).to_be_visible()
+    background = tab.locator('[data-testid="stApp"]').evaluate("e => getComputedStyle(e).backgroundColor")
+    assert sum(int(c) for c in re.findall(r"\d+", background)[:3]) < 150
+    screenshot("presentation-dark", tab)
+    context.close()
+
+
+def test_exercises_predict_then_reveal(app_url, page, screenshot):
+    page.goto(f"{app_url}/exercises")
+    card = (
+        page.locator('[data-testid="stVerticalBlock"]', has_text="Sigmoid → BCEWithLogitsLoss")
+        .filter(has_not_text="LogSigmoid")
+        .last
+    )
+    card.get_by_text("wrong", exact=True).click()
+    card.get_by_role("button", name="Reveal").click()
+    expect(card.get_by_text("Yes:")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(card.get_by_text("double sigmoid")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("1 of 12 revealed, 1 predicted right")).to_be_visible(timeout=TIMEOUT_MS)
+    screenshot("exercises")

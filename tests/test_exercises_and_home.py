@@ -1,0 +1,91 @@
+"""Exercises (wirings run by torch, estimate questions), the home page, presentation mode and share links."""
+
+import numpy as np
+import pytest
+from pages_helpers import open_page
+
+from lib.exercises import RIGHT, WIRINGS, WORSE, WRONG, estimate_question, run_wiring
+from lib.presets import THREE_BY_THREE
+
+BINARY = (np.array([1.1, 2.2, 0.5, -1.1, -2.2]), np.array([1.0, 1.0, 0.0, 0.0, 0.0]))
+CLASSES = (THREE_BY_THREE, np.array([0, 1, 2]))
+
+
+def run(wiring, scale=1.0):
+    logits, targets = BINARY if wiring.binary else CLASSES
+    return run_wiring(wiring, logits * scale, targets)
+
+
+def test_there_are_twelve_wirings_six_binary_and_six_multiclass():
+    assert len(WIRINGS) == 12 and sum(w.binary for w in WIRINGS) == 6
+
+
+@pytest.mark.parametrize("wiring", [w for w in WIRINGS if w.verdict == RIGHT], ids=lambda w: w.name)
+def test_right_wirings_give_the_correct_loss(wiring):
+    result = run(wiring, 40.0)
+    assert result.error is None and result.value == pytest.approx(result.correct, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("wiring", [w for w in WIRINGS if w.verdict == WRONG], ids=lambda w: w.name)
+def test_wrong_wirings_fail_or_give_a_different_number(wiring):
+    result = run(wiring)
+    assert result.error is not None or abs(result.value - result.correct) > 0.05
+
+
+def test_sigmoid_then_bce_loss_is_right_for_moderate_logits_but_clamps_for_confident_ones():
+    wiring = next(w for w in WIRINGS if w.name == "Sigmoid → BCELoss")
+    assert wiring.verdict == WORSE
+    assert run(wiring).value == pytest.approx(run(wiring).correct, rel=1e-6)
+    confident = run(wiring, 40.0)
+    assert confident.value == pytest.approx(20.0) and confident.correct == pytest.approx(4.0, rel=1e-4)
+
+
+def test_log_softmax_then_cross_entropy_is_redundant_but_exact():
+    wiring = next(w for w in WIRINGS if w.name == "LogSoftmax → CrossEntropyLoss")
+    assert wiring.verdict == WORSE and run(wiring, 40.0).value == pytest.approx(run(wiring, 40.0).correct, abs=1e-6)
+
+
+def test_estimate_questions_are_reproducible_and_judged_within_ten_percent():
+    question = estimate_question(3)
+    assert question == estimate_question(3) and -6 <= question.logit <= 6
+    assert question.is_close(question.answer * 1.09) and not question.is_close(question.answer * 1.5 + 0.1)
+
+
+def test_exercises_page_reveals_a_prediction_with_the_torch_number():
+    app = open_page("exercises")
+    app.radio(key="guess_4").set_value(WRONG).run()
+    app.button(key="reveal_4").click().run()
+    assert "Yes" in app.success[0].value
+    assert any("torch gives `0.6700`" in m.value for m in app.markdown)
+    app.radio(key="guess_0").set_value(RIGHT).run()
+    app.button(key="reveal_0").click().run()
+    assert any("It is **wrong**" in e.value for e in app.error)
+    assert any("RuntimeError" in m.value for m in app.markdown)
+
+
+def test_exercises_page_checks_an_estimate():
+    app = open_page("exercises", q="5")
+    question = estimate_question(5)
+    app.number_input(key="estimate_5").set_value(round(question.answer, 2)).run()
+    app.button[-1].click().run()
+    assert any("Close enough" in s.value for s in app.success)
+
+
+def test_home_page_has_a_card_for_every_page():
+    app = open_page("home")
+    links = [link.proto.page for link in app.get("page_link")]
+    assert len(links) == 6 and not app.exception
+
+
+def test_presentation_mode_folds_explanations_into_expanders():
+    app = open_page("sigmoid_bce", present="true")
+    assert app.sidebar.toggle(key="present").value is True
+    assert any(e.label == "Explanation" for e in app.expander)
+    plain = open_page("sigmoid_bce")
+    assert not any(e.label == "Explanation" for e in plain.expander)
+
+
+def test_share_link_holds_the_state_of_the_page():
+    app = open_page("sigmoid_bce", z="-3.5", dtype="float16")
+    codes = [code.value for code in app.code]
+    assert any("z=-3.5" in code and "dtype=float16" in code for code in codes)
