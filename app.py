@@ -18,6 +18,7 @@ PAGES = {
     ],
     "Tools": [
         st.Page("pages/mismatch.py", title="Mismatch debugger", icon=":material/bug_report:", url_path="mismatch"),
+        st.Page("pages/batched.py", title="Batched lab", icon=":material/speed:", url_path="batched"),
         st.Page("pages/exercises.py", title="Exercises", icon=":material/quiz:", url_path="exercises"),
     ],
 }

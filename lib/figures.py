@@ -172,3 +172,23 @@ def heatmap(values: np.ndarray, title: str, colorscale: str, value_label: str, z
         f"to {_short(np.nanmax(flat))} (largest at row {peak[0]}, column {peak[1]}), mean {_short(np.nanmean(flat))}."
     )
     return Chart(_layout(figure, "", "", height=300), alt)
+
+
+def histogram(edges: np.ndarray, counts: np.ndarray, x_title: str, color: str) -> Chart:
+    """Counts per bin (bars between consecutive edges), for per-element losses over a batch."""
+    centers = (edges[:-1] + edges[1:]) / 2
+    figure = go.Figure(
+        go.Bar(
+            x=centers,
+            y=counts,
+            width=np.diff(edges),
+            marker_color=color,
+            hovertemplate=f"{x_title} ≈ %{{x:{HOVER_FORMAT}}}<br>count: %{{y}}<extra></extra>",
+        )
+    )
+    peak = int(np.argmax(counts)) if len(counts) else 0
+    alt = (
+        f"Histogram of {int(np.sum(counts)):,} values of {x_title} from {_short(edges[0])} to {_short(edges[-1])} in "
+        f"{len(counts)} bins; the fullest bin is around {_short(centers[peak]) if len(counts) else 'n/a'}."
+    )
+    return Chart(_layout(figure, x_title, "count"), alt)

@@ -31,6 +31,11 @@ CARDS = [
         "My BCE gives 0.84 and my CE gives 0.92: why, and which single change makes them agree?",
     ),
     (
+        "pages/batched.py",
+        "Batched lab",
+        "Over ten million logits, how far does each implementation stray in float16, and how fast is it on a GPU?",
+    ),
+    (
         "pages/exercises.py",
         "Exercises",
         "Which of twelve activation-and-loss wirings are right, which work but worse, which are wrong?",
@@ -58,7 +63,7 @@ with st.expander("The one-minute tour", expanded=not widgets.presenting()):
         "numbers and plots for a projector."
     )
 for row_start in range(0, len(CARDS), 3):
-    for column, (path, title, question) in zip(st.columns(3), CARDS[row_start : row_start + 3], strict=True):
+    for column, (path, title, question) in zip(st.columns(3), CARDS[row_start : row_start + 3], strict=False):
         with column.container(border=True, height="stretch"):
             st.page_link(path, label=title)
             st.markdown(question)

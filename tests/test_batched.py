@@ -10,9 +10,13 @@ from lib.batched import (
     IMPLEMENTATIONS,
     BatchSpec,
     bce_with_logits_elementwise,
+    bce_with_logits_mean,
+    caps_for,
     disagreement_statistics,
     draw_chunk,
     loss_landscape,
+    python_loop_bce_mean,
+    timing_comparison,
 )
 from lib.device import available_devices, pick_device
 
@@ -122,3 +126,32 @@ def test_landscape_on_cuda_equals_landscape_on_cpu():
     np.testing.assert_allclose(
         loss_landscape(*args, torch.device("cuda")).loss, loss_landscape(*args, CPU).loss, rtol=1e-12
     )
+
+
+def test_chunked_mean_equals_torch_mean_and_the_float64_reference():
+    logits, targets = draw_chunk(BatchSpec(n=300_001, logit_scale=8.0, soft_targets=True, seed=2), 0, 300_001, CPU)
+    chunked = bce_with_logits_mean(logits.float(), targets.float(), chunk_size=1 << 12)
+    assert chunked == pytest.approx(float(F.binary_cross_entropy_with_logits(logits, targets)), rel=1e-6)
+
+
+def test_chunked_mean_reports_progress_per_chunk():
+    seen = []
+    bce_with_logits_mean(torch.zeros(10), torch.zeros(10), chunk_size=4, progress=seen.append)
+    assert seen == [0.4, 0.8, 1.0]
+
+
+def test_python_loop_equals_the_handwritten_mean():
+    z, y = [-3.0, 0.5, 40.0], [1.0, 0.2, 0.0]
+    assert python_loop_bce_mean(z, y) == pytest.approx(float(hw.binary_cross_entropy_with_logits(z, y)), rel=1e-12)
+
+
+def test_timing_comparison_methods_agree_on_the_mean_loss():
+    timings = timing_comparison(BatchSpec(n=50_000, seed=4), [CPU], repeats=1)
+    assert [t.elements for t in timings] == [20_000, 50_000, 50_000]
+    assert timings[1].mean_loss == pytest.approx(timings[2].mean_loss, rel=1e-6)
+    assert all(t.seconds > 0 for t in timings)
+
+
+def test_caps_are_larger_on_a_gpu_than_on_the_cpu():
+    assert caps_for(torch.device("cuda"))["batch"] > caps_for(CPU)["batch"] >= 10_000_000
+    assert caps_for(CPU)["landscape_side"] >= 1024

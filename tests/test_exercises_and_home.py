@@ -74,7 +74,7 @@ def test_exercises_page_checks_an_estimate():
 def test_home_page_has_a_card_for_every_page():
     app = open_page("home")
     links = [link.proto.page for link in app.get("page_link")]
-    assert len(links) == 6 and not app.exception
+    assert len(links) == 7 and not app.exception
 
 
 def test_presentation_mode_folds_explanations_into_expanders():

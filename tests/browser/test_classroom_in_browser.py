@@ -9,7 +9,7 @@ from test_lessons_in_browser import TIMEOUT_MS, metric_value, move_slider, wait_
 def test_home_cards_lead_to_every_page(app_url, page, screenshot):
     page.goto(app_url)
     cards = page.locator('[data-testid="stPageLink"]')
-    expect(cards).to_have_count(6, timeout=TIMEOUT_MS)
+    expect(cards).to_have_count(7, timeout=TIMEOUT_MS)
     screenshot("home")
     cards.filter(has_text="Mismatch debugger").click()
     expect(page).to_have_url(re.compile(r"/mismatch"), timeout=TIMEOUT_MS)

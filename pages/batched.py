@@ -1,0 +1,187 @@
+"""Tool: the batched lab. Every BCE implementation over a large batch and a loss landscape, on CPU or GPU."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import figures, palette
+from lib.batched import (
+    IMPLEMENTATIONS,
+    BatchSpec,
+    caps_for,
+    disagreement_statistics,
+    loss_landscape,
+    timing_comparison,
+)
+from lib.device import available_devices, pick_device
+from lib.torch_losses import DTYPES
+from lib.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
+from ui import widgets
+
+DEVICE = ChoiceParam("device", "auto", tuple(available_devices()))
+DTYPE = ChoiceParam("dtype", "float32", tuple(DTYPES))
+DISTRIBUTION = ChoiceParam("dist", "normal", ("normal", "uniform"))
+SCALE = NumberParam("scale", 10.0, 0.1, 100.0)
+SOFT = FlagParam("soft", False)
+SEED = IntParam("seed", 0, 0, 10_000)
+IMPLEMENTATION = ChoiceParam("impl", "F.binary_cross_entropy(σ(z))", tuple(IMPLEMENTATIONS))
+RANGE = NumberParam("range", 30.0, 1.0, 200.0)
+
+st.title("Batched lab: every implementation over millions of logits")
+fallback_slot = st.container()
+widgets.explain(
+    "The same BCE computed five ways over a whole batch, in your dtype, against a float64 reference; a loss "
+    "landscape over logit × target; and the timing of a Python loop, NumPy and torch. The work runs in chunks, "
+    "so memory stays bounded, with a progress bar; clicking *Stop* (or any control) interrupts it."
+)
+device_name = widgets.dropdown(DEVICE, "device", help="auto picks cuda when present, else mps, else cpu.")
+device = pick_device(device_name)
+caps = caps_for(device)
+dtype = widgets.dropdown(DTYPE, "dtype of the implementations")
+st.caption(
+    f"Running on **{device}**. Caps on this device: batches up to {caps['batch']:,} elements, landscapes up to "
+    f"{caps['landscape_side']}×{caps['landscape_side']}, timings over {caps['timing']:,} elements (the Python loop "
+    f"over the first {caps['python_loop']:,}). They keep one request from holding the server for more than a few "
+    "seconds while others use it; a GPU does the same work far faster, so its caps are larger."
+)
+
+
+def interrupted_note(name: str) -> None:
+    """If the last run of ``name`` did not finish (Stop, or any click, interrupts it), say how far it got."""
+    unfinished = st.session_state.pop(f"{name}_running", None)
+    if unfinished is not None:
+        st.info(f"The last {name} run was stopped at {unfinished:.0%}.", icon=":material/stop_circle:")
+
+
+def tracked_progress(name: str, label: str):
+    """A progress bar whose fraction is also remembered, so an interrupted run can be reported."""
+    bar = st.progress(0.0, text=label)
+    st.session_state[f"{name}_running"] = 0.0
+
+    def update(fraction: float) -> None:
+        st.session_state[f"{name}_running"] = fraction
+        bar.progress(fraction, text=f"{label} {fraction:.0%}")
+
+    return update
+
+
+def finished(name: str) -> None:
+    st.session_state.pop(f"{name}_running", None)
+
+
+st.subheader("Disagreement over a batch")
+interrupted_note("batch")
+left, middle, right = st.columns(3)
+with left:
+    n = widgets.number_box(IntParam("n", 1_000_000, 1, caps["batch"]), "batch size N", 100_000)
+    distribution = widgets.choice(DISTRIBUTION, "logits drawn from")
+with middle:
+    scale = widgets.number_box(SCALE, "logit scale", 1.0, help="standard deviation (normal) or half-width (uniform)")
+    soft = widgets.flag(SOFT, "soft targets in [0, 1] (else 0 or 1)")
+with right:
+    seed = widgets.number_box(SEED, "seed", 1)
+spec = BatchSpec(int(n), float(scale), distribution, soft, int(seed))
+run_column, stop_column = st.columns([1, 4])
+if run_column.button("Run the batch", type="primary"):
+    stop_column.button("Stop")
+    update = tracked_progress("batch", f"{spec.n:,} elements on {device}:")
+    st.session_state["batch_report"] = (spec, disagreement_statistics(spec, dtype, device, progress=update))
+    finished("batch")
+if "batch_report" in st.session_state:
+    ran, report = st.session_state["batch_report"]
+    st.markdown(
+        f"**{report.completed:,} elements** in {report.dtype} on {report.device} ({ran.logit_distribution} logits, "
+        f"scale {ran.logit_scale:g}, {'soft' if ran.soft_targets else 'hard'} targets, seed {ran.seed}); "
+        f"reference mean loss {report.reference_mean:.6g}."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "implementation": list(report.stats),
+                "max |Δ| vs float64": [f"{s.max_abs_difference:.3g}" for s in report.stats.values()],
+                "mean |Δ|": [f"{s.mean_abs_difference:.3g}" for s in report.stats.values()],
+                "non-finite values": [s.non_finite for s in report.stats.values()],
+                "mean loss (finite)": [
+                    f"{s.loss_sum / s.finite_count:.6g}" if s.finite_count else "—" for s in report.stats.values()
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    widgets.explain(
+        "The naive form's non-finite values are σ(z) rounded to exactly 0 or 1, then log 0; BCELoss on σ(z) "
+        "replaces them with its −100 clamp, hence its large max |Δ|. The engine and torch's fused kernel stay "
+        "within rounding of the reference."
+    )
+    widgets.chart(
+        figures.histogram(
+            report.histogram_edges, report.histogram_counts, "per-element loss (float64 reference)", palette.LOSS
+        ),
+        "histogram",
+    )
+    if report.overflow:
+        st.caption(f"{report.overflow:,} losses lie beyond the last bin ({report.histogram_edges[-1]:g}).")
+
+st.subheader("Loss landscape over logit × target")
+interrupted_note("landscape")
+left, middle, right = st.columns(3)
+with left:
+    implementation = widgets.dropdown(IMPLEMENTATION, "implementation")
+with middle:
+    side = widgets.number_box(IntParam("side", 256, 2, caps["landscape_side"]), "grid side", 64)
+with right:
+    bound = widgets.number_box(RANGE, "logits from −r to r, r =", 10.0)
+if st.button("Draw the landscape"):
+    st.button("Stop", key="stop_landscape")
+    update = tracked_progress("landscape", f"{int(side)}×{int(side)} grid:")
+    st.session_state["landscape"] = (
+        implementation,
+        dtype,
+        loss_landscape(implementation, (-bound, bound), int(side), int(side), dtype, device, progress=update),
+    )
+    finished("landscape")
+if "landscape" in st.session_state:
+    name, landscape_dtype, landscape = st.session_state["landscape"]
+    finite = landscape.loss[~pd.isna(landscape.loss)]
+    widgets.chart(
+        figures.heatmap(
+            landscape.loss,
+            f"{name} in {landscape_dtype}: rows are targets 0 (top) to 1, columns logits",
+            "viridis",
+            "loss",
+            0.0,
+            float(min(finite.max(), 150.0)) if finite.size else 1.0,
+        ),
+        "landscape",
+    )
+
+st.subheader("Timing: a Python loop, NumPy and torch on your batch")
+interrupted_note("timing")
+if st.button("Time them"):
+    st.button("Stop", key="stop_timing")
+    update = tracked_progress("timing", "timing:")
+    devices = [pick_device("cpu")] + ([device] if device.type != "cpu" else [])
+    st.session_state["timing"] = timing_comparison(spec, devices, progress=update)
+    finished("timing")
+if "timing" in st.session_state:
+    timings = st.session_state["timing"]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "method": [t.method for t in timings],
+                "elements": [f"{t.elements:,}" for t in timings],
+                "best of 3 (ms)": [f"{t.seconds * 1e3:.3g}" for t in timings],
+                "elements per second": [f"{t.elements_per_second:.3g}" for t in timings],
+                "mean loss": [f"{t.mean_loss:.6g}" for t in timings],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    widgets.explain(
+        "The Python loop runs over the first elements only (its mean differs for that reason); NumPy and torch "
+        "agree on the whole batch. torch sums cache-sized chunks in float64, which is also what keeps a batch of "
+        "10^8 within bounded memory."
+    )
+widgets.share_link()
+widgets.show_url_fallbacks(fallback_slot)
