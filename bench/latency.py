@@ -1,0 +1,139 @@
+"""Interaction latency in headless Chromium, and server CPU per rerun, for each lesson page.
+
+For each page: press the right-arrow key on a slider and time, in the browser, from the key press to the
+first change of the chart that depends on it; 30 moves after 3 warm-up moves; p50 and p95. A bare page
+with one slider and one plotly curve (bench/bare_app.py) is measured the same way in the same run, and
+each page's p95 is reported as a ratio to the bare page's (goal ≤ 1.5). Server CPU per rerun is the
+server process's user + system CPU time over the moves, divided by their number.
+
+    python3 bench/latency.py [--moves 30]
+
+Needs Debian's chromium at /usr/bin/chromium. Talks only to servers it starts on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = [
+    ("bare one-slider page", "bare", "", "value", 0),
+    ("Sigmoid & BCE", "app", "/sigmoid-bce", "logit z", 1),
+    ("Softmax & cross-entropy", "app", "/softmax-ce", "z0", 0),
+    ("Soft targets", "app", "/soft-targets", "prediction p", 0),
+]
+"""(name, server, path, slider label, index of the plotly chart that the slider moves)."""
+
+_WATCH = """index => {
+    window.__changed = null;
+    const chart = document.querySelectorAll('.js-plotly-plot')[index];
+    const observer = new MutationObserver(() => {
+        if (window.__changed === null) { window.__changed = performance.now(); observer.disconnect(); }
+    });
+    observer.observe(chart, {subtree: true, childList: true, attributes: true, characterData: true});
+    window.__pressed = performance.now();
+}"""
+
+
+def start_server(script: str) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return server, url
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit(f"{script} did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(page, url: str, label: str, chart: int, moves: int, server_pid: int) -> tuple[list[float], float]:
+    page.goto(url)
+    page.locator(".js-plotly-plot .main-svg").nth(chart).wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    slider = page.get_by_role("slider", name=label).first
+    slider.focus()
+    latencies = []
+    cpu_before = 0.0
+    for move in range(moves + 3):
+        if move == 3:
+            cpu_before = cpu_seconds(server_pid)
+        page.evaluate(_WATCH, chart)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("window.__changed !== null", timeout=30_000)
+        if move >= 3:
+            latencies.append(page.evaluate("window.__changed - window.__pressed"))
+        page.wait_for_timeout(150)
+    return latencies, (cpu_seconds(server_pid) - cpu_before) / moves
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--moves", type=int, default=30)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    servers = {"app": start_server("app.py"), "bare": start_server("bench/bare_app.py")}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            warm = browser.new_page()
+            warm.goto(servers["app"][1])
+            warm.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+            warm.close()
+            rows = []
+            for name, server, path, label, chart in PAGES:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                process, url = servers[server]
+                latencies, cpu = measure(page, url + path, label, chart, args.moves, process.pid)
+                rows.append((name, percentile(latencies, 50), percentile(latencies, 95), cpu))
+                page.close()
+            browser.close()
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+    bare_p95 = rows[0][2]
+    print(f"slider key press → updated chart in headless Chromium, {args.moves} moves each:")
+    print(f"  {'page':26} {'p50 ms':>8} {'p95 ms':>8} {'p95 / bare':>11} {'server CPU ms/rerun':>20}")
+    for name, p50, p95, cpu in rows:
+        print(f"  {name:26} {p50:8.0f} {p95:8.0f} {p95 / bare_p95:11.2f} {cpu * 1e3:20.0f}")
+    print("  goal: p95 at most 1.5 × the bare page's")
+
+
+if __name__ == "__main__":
+    main()
