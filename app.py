@@ -2,9 +2,11 @@
 
 import streamlit as st
 
+from lib.device import share_cores_between_sessions
 from ui import widgets
 
 st.set_page_config(page_title="Logit Lab", page_icon=":material/functions:", layout="wide")
+share_cores_between_sessions()
 
 PAGES = {
     "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],

@@ -9,8 +9,10 @@ is told the fraction done after each chunk; a cancel callback can stop the run b
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -328,3 +330,25 @@ def timing_comparison(
 def _synchronize(devices: list[torch.device]) -> None:
     if any(device.type == "cuda" for device in devices):
         torch.cuda.synchronize()
+
+
+class ServerBusy(RuntimeError):
+    """Another session's heavy run holds the server's one heavy-work slot."""
+
+
+_HEAVY_SLOT = threading.BoundedSemaphore(1)
+
+
+@contextmanager
+def heavy_work_slot(wait_seconds: float = 2.0) -> Iterator[None]:
+    """Admit one heavy run (batch, landscape, timing) at a time across all sessions of this server.
+
+    Waits up to ``wait_seconds`` for the slot, then raises :class:`ServerBusy` so the page can say so
+    instead of queueing work that would slow everyone's sliders. The slot is released however the run ends.
+    """
+    if not _HEAVY_SLOT.acquire(timeout=wait_seconds):
+        raise ServerBusy("another heavy run is in progress on this server")
+    try:
+        yield
+    finally:
+        _HEAVY_SLOT.release()

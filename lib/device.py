@@ -26,3 +26,11 @@ def available_devices() -> list[str]:
     if torch.backends.mps.is_available():
         present.append("mps")
     return present
+
+
+def share_cores_between_sessions(threads: int = 1) -> None:
+    """Give torch's intra-op pool ``threads`` threads, so one session's large tensor work leaves the other
+    cores to everyone else. Small tensors (every lesson page's) never use the pool, so only the heavy
+    requests (batches, landscapes) slow down, and they stay within their caps."""
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)

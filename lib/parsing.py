@@ -59,6 +59,29 @@ def parse_tensor(text: str, max_elements: int = MAX_ELEMENTS) -> ParseResult:
     return _to_array(parsed, max_elements)
 
 
+def parse_logit_target_rows(text: str, max_rows: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """``"z:y, z:y, …"`` as logits and targets; a problem in words instead when the text is not usable.
+
+    Each logit must be finite within ±10⁴ and each target in [0, 1]; a trailing comma is allowed.
+    """
+    pairs = [pair for pair in text.split(",")]
+    if pairs and not pairs[-1].strip() and len(pairs) > 1:
+        pairs.pop()
+    if len(pairs) > max_rows:
+        return np.zeros(0), np.zeros(0), f"at most {max_rows} rows, got {len(pairs)}"
+    logits, targets = [], []
+    for position, pair in enumerate(pairs, start=1):
+        try:
+            z, y = (float(part) for part in pair.split(":"))
+        except ValueError:
+            return np.zeros(0), np.zeros(0), f"row {position} ({pair.strip()[:30]!r}) is not 'logit:target'"
+        if not (np.isfinite(z) and abs(z) <= 1e4 and 0.0 <= y <= 1.0):
+            return np.zeros(0), np.zeros(0), f"row {position} needs a finite logit within ±10⁴ and a target in [0, 1]"
+        logits.append(z)
+        targets.append(y)
+    return np.array(logits), np.array(targets), None
+
+
 def _to_array(parsed: object, max_elements: int) -> ParseResult:
     """Walk the nested lists depth-first: every list at one depth has one length, every number one depth."""
     shape: list[int] = []

@@ -7,8 +7,10 @@ from lib import figures, palette
 from lib.batched import (
     IMPLEMENTATIONS,
     BatchSpec,
+    ServerBusy,
     caps_for,
     disagreement_statistics,
+    heavy_work_slot,
     loss_landscape,
     timing_comparison,
 )
@@ -64,7 +66,17 @@ def tracked_progress(name: str, label: str):
     return update
 
 
-def finished(name: str) -> None:
+def run_heavy(name: str, label: str, work) -> None:
+    """A Stop button, a progress bar and the server's one heavy-work slot; the result is kept under ``name``."""
+    st.button("Stop", key=f"stop_{name}")
+    try:
+        with heavy_work_slot():
+            st.session_state[name] = work(tracked_progress(name, label))
+    except ServerBusy:
+        st.warning(
+            "Another user's heavy run is in progress on this server; try again in a few seconds.",
+            icon=":material/hourglass_top:",
+        )
     st.session_state.pop(f"{name}_running", None)
 
 
@@ -80,14 +92,14 @@ with middle:
 with right:
     seed = widgets.number_box(SEED, "seed", 1)
 spec = BatchSpec(int(n), float(scale), distribution, soft, int(seed))
-run_column, stop_column = st.columns([1, 4])
-if run_column.button("Run the batch", type="primary"):
-    stop_column.button("Stop")
-    update = tracked_progress("batch", f"{spec.n:,} elements on {device}:")
-    st.session_state["batch_report"] = (spec, disagreement_statistics(spec, dtype, device, progress=update))
-    finished("batch")
-if "batch_report" in st.session_state:
-    ran, report = st.session_state["batch_report"]
+if st.button("Run the batch", type="primary"):
+    run_heavy(
+        "batch",
+        f"{spec.n:,} elements on {device}:",
+        lambda progress: (spec, disagreement_statistics(spec, dtype, device, progress=progress)),
+    )
+if "batch" in st.session_state:
+    ran, report = st.session_state["batch"]
     st.markdown(
         f"**{report.completed:,} elements** in {report.dtype} on {report.device} ({ran.logit_distribution} logits, "
         f"scale {ran.logit_scale:g}, {'soft' if ran.soft_targets else 'hard'} targets, seed {ran.seed}); "
@@ -132,14 +144,15 @@ with middle:
 with right:
     bound = widgets.number_box(RANGE, "logits from −r to r, r =", 10.0)
 if st.button("Draw the landscape"):
-    st.button("Stop", key="stop_landscape")
-    update = tracked_progress("landscape", f"{int(side)}×{int(side)} grid:")
-    st.session_state["landscape"] = (
-        implementation,
-        dtype,
-        loss_landscape(implementation, (-bound, bound), int(side), int(side), dtype, device, progress=update),
+    run_heavy(
+        "landscape",
+        f"{int(side)}×{int(side)} grid:",
+        lambda progress: (
+            implementation,
+            dtype,
+            loss_landscape(implementation, (-bound, bound), int(side), int(side), dtype, device, progress=progress),
+        ),
     )
-    finished("landscape")
 if "landscape" in st.session_state:
     name, landscape_dtype, landscape = st.session_state["landscape"]
     finite = landscape.loss[~pd.isna(landscape.loss)]
@@ -158,11 +171,8 @@ if "landscape" in st.session_state:
 st.subheader("Timing: a Python loop, NumPy and torch on your batch")
 interrupted_note("timing")
 if st.button("Time them"):
-    st.button("Stop", key="stop_timing")
-    update = tracked_progress("timing", "timing:")
     devices = [pick_device("cpu")] + ([device] if device.type != "cpu" else [])
-    st.session_state["timing"] = timing_comparison(spec, devices, progress=update)
-    finished("timing")
+    run_heavy("timing", "timing:", lambda progress: timing_comparison(spec, devices, progress=progress))
 if "timing" in st.session_state:
     timings = st.session_state["timing"]
     st.dataframe(

@@ -7,6 +7,7 @@ import streamlit as st
 from lib import figures, palette
 from lib.agreement import BinaryScenario, binary_agreement
 from lib.lessons import bce_curve_over_logits, bce_curve_over_probability, binary_lesson
+from lib.parsing import parse_logit_target_rows
 from lib.snippets import bce_snippet
 from lib.torch_losses import DTYPES
 from lib.url_state import ChoiceParam, FlagParam, NumberParam
@@ -27,24 +28,6 @@ MAX_ROWS = 50
 def logit_param(wide: bool) -> NumberParam:
     bound = 100.0 if wide else 10.0
     return NumberParam("z", 2.0, -bound, bound)
-
-
-def parse_rows(text: str) -> tuple[np.ndarray, np.ndarray, str | None]:
-    """``"z:y,z:y"`` as two arrays; a problem in words instead when the text is not usable."""
-    logits, targets = [], []
-    for position, pair in enumerate(text.split(","), start=1):
-        parts = pair.split(":")
-        try:
-            z, y = (float(part) for part in parts)
-        except ValueError:
-            return np.zeros(0), np.zeros(0), f"row {position} ({pair.strip()!r}) is not 'logit:target'"
-        if not (np.isfinite(z) and abs(z) <= 1e4 and 0.0 <= y <= 1.0):
-            return np.zeros(0), np.zeros(0), f"row {position} needs a finite logit within ±10⁴ and a target in [0, 1]"
-        logits.append(z)
-        targets.append(y)
-    if len(logits) > MAX_ROWS:
-        return np.zeros(0), np.zeros(0), f"at most {MAX_ROWS} rows, got {len(logits)}"
-    return np.array(logits), np.array(targets), None
 
 
 st.title("Sigmoid & binary cross-entropy")
@@ -73,10 +56,10 @@ def lesson() -> None:
                 2000,
                 help=f"Up to {MAX_ROWS} rows. The preset is the notebook's five samples.",
             )
-            logits, targets, problem = parse_rows(rows_text)
+            logits, targets, problem = parse_logit_target_rows(rows_text, MAX_ROWS)
             if problem:
                 st.error(f"Those rows cannot be used: {problem}. Showing the preset instead.")
-                logits, targets, _ = parse_rows(PRESET_ROWS)
+                logits, targets, _ = parse_logit_target_rows(PRESET_ROWS, MAX_ROWS)
             reduction = widgets.choice(REDUCTION, "reduction")
         pos_weight = widgets.number_slider(POS_WEIGHT, "pos_weight pw", 0.1, help="Multiplies the positive term.")
         weight = widgets.number_slider(WEIGHT, "weight w", 0.1, help="Multiplies the whole loss of each element.")

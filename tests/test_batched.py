@@ -9,16 +9,18 @@ from lib import handwritten as hw
 from lib.batched import (
     IMPLEMENTATIONS,
     BatchSpec,
+    ServerBusy,
     bce_with_logits_elementwise,
     bce_with_logits_mean,
     caps_for,
     disagreement_statistics,
     draw_chunk,
+    heavy_work_slot,
     loss_landscape,
     python_loop_bce_mean,
     timing_comparison,
 )
-from lib.device import available_devices, pick_device
+from lib.device import available_devices, pick_device, share_cores_between_sessions
 
 CPU = torch.device("cpu")
 needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
@@ -155,3 +157,21 @@ def test_timing_comparison_methods_agree_on_the_mean_loss():
 def test_caps_are_larger_on_a_gpu_than_on_the_cpu():
     assert caps_for(torch.device("cuda"))["batch"] > caps_for(CPU)["batch"] >= 10_000_000
     assert caps_for(CPU)["landscape_side"] >= 1024
+
+
+def test_heavy_work_slot_admits_one_run_at_a_time_and_releases_on_error():
+    with heavy_work_slot(), pytest.raises(ServerBusy), heavy_work_slot(wait_seconds=0.01):
+        pass
+    with pytest.raises(RuntimeError, match="run failed"), heavy_work_slot():
+        raise RuntimeError("run failed")
+    with heavy_work_slot(wait_seconds=0.01):
+        pass
+
+
+def test_sharing_cores_leaves_one_intra_op_thread():
+    before = torch.get_num_threads()
+    try:
+        share_cores_between_sessions()
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -127,11 +127,25 @@ def flag(param: FlagParam, label: str, help: str | None = None) -> bool:
 
 
 def number_box(param: NumberParam | IntParam, label: str, step: float, help: str | None = None) -> float | int:
-    """A number input over [low, high], bound to ``?{key}=`` (whole numbers for an IntParam)."""
+    """A number input over [low, high], bound to ``?{key}=``; whole numbers for an IntParam.
+
+    Whole numbers go through a float input shown with "%d": Streamlit's integer input crashes on a link
+    value such as ``inf`` (an OverflowError while reading the URL), while a float input rejects it cleanly.
+    """
     _check_link_value(param)
-    return st.number_input(
-        label, param.low, param.high, param.default, step, key=param.key, bind="query-params", help=help
+    whole = isinstance(param, IntParam)
+    value = st.number_input(
+        label,
+        float(param.low),
+        float(param.high),
+        float(param.default),
+        float(step),
+        format="%d" if whole else None,
+        key=param.key,
+        bind="query-params",
+        help=help,
     )
+    return int(value) if whole else value
 
 
 def text_box(key: str, label: str, default: str, max_chars: int, help: str | None = None, area: bool = False) -> str:
