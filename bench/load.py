@@ -45,11 +45,15 @@ class Results:
     heavy_started: float = float("inf")
 
 
-async def rerun(socket, page: str, widgets: list | None = None, query: str = "") -> tuple[dict, list[str]]:
-    """Send one rerun; read until the script finishes. Returns the widgets seen by label, and any errors."""
+async def rerun(
+    socket, page: str, widgets: list | None = None, query: str = "", fragment: str = ""
+) -> tuple[dict, list[str]]:
+    """Send one rerun (of one fragment, as a browser does for a slider inside it); read until the script
+    finishes. Returns the widgets seen, by label, as (widget, id of the fragment holding it), and any errors."""
     message = BackMsg()
     message.rerun_script.page_name = page
     message.rerun_script.query_string = query
+    message.rerun_script.fragment_id = fragment
     for widget in widgets or []:
         message.rerun_script.widget_states.widgets.append(widget)
     await socket.send(message.SerializeToString())
@@ -65,7 +69,7 @@ async def rerun(socket, page: str, widgets: list | None = None, query: str = "")
                 errors.append(element.exception.message)
             elif name in ("slider", "button"):
                 widget = getattr(element, name)
-                seen[widget.label] = widget
+                seen[widget.label] = (widget, reply.delta.fragment_id)
         elif kind == "script_finished":
             if reply.script_finished not in (
                 ForwardMsg.FINISHED_SUCCESSFULLY,
@@ -84,7 +88,7 @@ async def slider_session(
     ) as socket:
         seen, errors = await rerun(socket, page)
         results.errors += errors
-        slider = seen[label]
+        slider, fragment = seen[label]
         low, high = slider.min, slider.max
         while time.monotonic() < deadline:
             await asyncio.sleep(random.uniform(0.5, 1.5))
@@ -94,7 +98,7 @@ async def slider_session(
                 round(random.uniform(low + 0.1 * (high - low), high - 0.1 * (high - low)), 2)
             )
             start = time.monotonic()
-            _, errors = await rerun(socket, page, [state])
+            _, errors = await rerun(socket, page, [state], fragment=fragment)
             elapsed = time.monotonic() - start
             results.errors += errors
             if start >= measure_from:
@@ -111,7 +115,7 @@ async def heavy_session(url: str, start_at: float, deadline: float, results: Res
         results.heavy_started = time.monotonic()
         while time.monotonic() < deadline:
             press = BackMsg().rerun_script.widget_states.widgets.add()
-            press.id = seen["Run the batch"].id
+            press.id = seen["Run the batch"][0].id
             press.trigger_value = True
             _, errors = await rerun(socket, "batched", [press], query)
             results.errors += errors
@@ -159,7 +163,7 @@ async def main(sessions: int, seconds: float) -> None:
     finally:
         server.terminate()
     print(
-        f"{sessions} sessions moving sliders for {seconds:.0f} s on 127.0.0.1 (full reruns, 0.5–1.5 s apart; "
+        f"{sessions} sessions moving sliders for {seconds:.0f} s on 127.0.0.1 (fragment reruns, 0.5–1.5 s apart; "
         f"sessions join over the first {warm_up / 2:.0f} s and the first {warm_up:.0f} s are not timed):"
     )
     print(f"  errors: {len(results.errors)}" + (f" (first: {results.errors[0][:120]})" if results.errors else ""))
