@@ -15,24 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from devtools.local_app import CHROMIUM, CHROMIUM_ARGS, start_streamlit
+
 PAGES = [
     ("bare one-slider page", "bare", "", "value", 0),
     ("Sigmoid & BCE", "app", "/sigmoid-bce", "logit z", 1),
@@ -50,27 +40,6 @@ _WATCH = """index => {
     observer.observe(chart, {subtree: true, childList: true, attributes: true, characterData: true});
     window.__pressed = performance.now();
 }"""
-
-
-def start_server(script: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return server, url
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit(f"{script} did not start")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -108,10 +77,10 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    servers = {"app": start_server("app.py"), "bare": start_server("bench/bare_app.py")}
+    servers = {"app": start_streamlit("app.py"), "bare": start_streamlit("bench/bare_app.py")}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             warm = browser.new_page()
             warm.goto(servers["app"][1])
             warm.get_by_role("heading", level=1).first.wait_for(timeout=60_000)

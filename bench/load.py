@@ -28,9 +28,9 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from latency import start_server
+from devtools.local_app import start_streamlit
 
 PAGES = [("sigmoid-bce", "logit z"), ("softmax-ce", "z0"), ("soft-targets", "prediction p")]
 MAX_SESSIONS, MAX_SECONDS = 100, 300
@@ -139,7 +139,7 @@ def summary(latencies: list[float]) -> str:
 
 
 async def main(sessions: int, seconds: float) -> None:
-    server, http_url = start_server("app.py")
+    server, http_url = start_streamlit("app.py")
     url = http_url.replace("http", "ws") + "/_stcore/stream"
     try:
         results, memory = Results(), []
