@@ -82,6 +82,11 @@ def parse_logit_target_rows(text: str, max_rows: int) -> tuple[np.ndarray, np.nd
     return np.array(logits), np.array(targets), None
 
 
+def format_logit_target_rows(logits: np.ndarray, targets: np.ndarray) -> str:
+    """The inverse of :func:`parse_logit_target_rows`: ``"z:y,z:y"`` with each number as short as it reads back."""
+    return ",".join(f"{float(z):g}:{float(y):g}" for z, y in zip(logits, targets, strict=True))
+
+
 def _to_array(parsed: object, max_elements: int) -> ParseResult:
     """Walk the nested lists depth-first: every list at one depth has one length, every number one depth."""
     shape: list[int] = []

@@ -60,6 +60,7 @@ def lesson() -> None:
             if problem:
                 st.error(f"Those rows cannot be used: {problem}. Showing the preset instead.")
                 logits, targets, _ = parse_logit_target_rows(PRESET_ROWS, MAX_ROWS)
+            widgets.editable_rows("rows", logits, targets, MAX_ROWS)
             reduction = widgets.choice(REDUCTION, "reduction")
         pos_weight = widgets.number_slider(POS_WEIGHT, "pos_weight pw", 0.1, help="Multiplies the positive term.")
         weight = widgets.number_slider(WEIGHT, "weight w", 0.1, help="Multiplies the whole loss of each element.")

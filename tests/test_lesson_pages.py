@@ -63,7 +63,7 @@ def test_bce_page_batch_mode_starts_from_the_notebook_preset_and_reduces():
     assert metric(app, "loss") == shown(F.binary_cross_entropy_with_logits(z, y)) == "0.351783"
     app.radio(key="reduction").set_value("sum").run()
     assert metric(app, "loss") == shown(F.binary_cross_entropy_with_logits(z, y, reduction="sum"))
-    per_row = app.dataframe[0].value
+    per_row = next(frame.value for frame in app.dataframe if "ℓ" in frame.value.columns)
     assert list(per_row["logit z"]) == [1.1, 2.2, 0.5, -1.1, -2.2]
 
 
@@ -141,3 +141,22 @@ def test_ce_page_reopens_exactly_the_state_in_the_link():
     expected = F.cross_entropy(f64(2.0, 1.0, 0.1, -0.5, -2.5)[None], torch.tensor([4]))
     assert metric(app, "loss") == shown(expected)
     assert set(app.dataframe[0].value["dtype"]) == {"float64", "bfloat16"}
+
+
+def test_table_edits_are_applied_and_incomplete_new_rows_are_left_out():
+    from ui.widgets import apply_table_edits
+
+    rows = [[1.1, 1.0], [2.2, 1.0], [0.5, 0.0]]
+    edits = {
+        "edited_rows": {0: {"logit z": -3.0}, 2: {"target y": 0.5}},
+        "added_rows": [{"logit z": 4.0, "target y": 0.0}, {"logit z": 1.0}],
+        "deleted_rows": [1],
+    }
+    assert apply_table_edits(rows, edits) == [[-3.0, 1.0], [0.5, 0.5], [4.0, 0.0]]
+
+
+def test_bce_page_batch_mode_shows_the_editable_table_of_rows():
+    app = open_page("sigmoid_bce", mode="batch", rows="3:0.5,-4:1")
+    editors = [frame for frame in app.dataframe if frame.proto.editing_mode != frame.proto.EditingMode.READ_ONLY]
+    assert not app.exception and len(editors) == 1
+    assert editors[0].value.values.tolist() == [[3.0, 0.5], [-4.0, 1.0]]

@@ -85,3 +85,12 @@ def test_no_module_evaluates_user_text():
         text = source.read_text()
         for forbidden in ("eval(", "exec(", "pickle", "literal_eval"):
             assert forbidden not in text, (source, forbidden)
+
+
+def test_formatted_rows_parse_back_to_the_same_numbers():
+    from lib.parsing import format_logit_target_rows, parse_logit_target_rows
+
+    text = format_logit_target_rows(np.array([1.1, -2.5, 30.0]), np.array([1.0, 0.25, 0.0]))
+    logits, targets, problem = parse_logit_target_rows(text, 50)
+    assert text == "1.1:1,-2.5:0.25,30:0" and problem is None
+    assert logits.tolist() == [1.1, -2.5, 30.0] and targets.tolist() == [1.0, 0.25, 0.0]

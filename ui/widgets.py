@@ -17,6 +17,7 @@ import streamlit as st
 
 from lib.agreement import REFERENCE, AgreementTable
 from lib.figures import Chart
+from lib.parsing import format_logit_target_rows
 from lib.url_state import ChoiceParam, FlagParam, IntParam, NumberParam, Param, fallback_note
 
 _FALLBACKS = "_url_fallbacks"
@@ -191,6 +192,47 @@ def pytorch_code(snippet: str) -> None:
     """'Copy as PyTorch': a script that reproduces the numbers on screen."""
     with st.expander("Copy as PyTorch", icon=":material/code:"):
         st.code(snippet, language="python")
+
+
+def apply_table_edits(rows: list[list[float | None]], edits: dict) -> list[list[float]]:
+    """A data editor's edits (edited, added and deleted rows, as Streamlit reports them) applied to ``rows``.
+
+    Rows left incomplete (a cell still empty) are dropped, so a half-typed new row never reaches the maths.
+    """
+    table = [list(row) for row in rows]
+    for index, changes in edits.get("edited_rows", {}).items():
+        for column, value in changes.items():
+            table[int(index)][int(column) if str(column).isdigit() else _COLUMNS.index(column)] = value
+    for added in edits.get("added_rows", []):
+        table.append([added.get(column) for column in _COLUMNS])
+    deleted = {int(index) for index in edits.get("deleted_rows", [])}
+    return [row for index, row in enumerate(table) if index not in deleted and None not in row]
+
+
+_COLUMNS = ("logit z", "target y")
+
+
+def editable_rows(text_key: str, logits: np.ndarray, targets: np.ndarray, max_rows: int) -> None:
+    """An editable table of (logit, target) rows; each edit is written back to the link's text at ``text_key``."""
+    editor_key = f"{text_key}__table"
+
+    def write_back() -> None:
+        edited = apply_table_edits([[z, y] for z, y in zip(logits, targets, strict=True)], st.session_state[editor_key])
+        st.session_state[text_key] = format_logit_target_rows(*zip(*edited, strict=True)) if edited else ""
+
+    st.data_editor(
+        pd.DataFrame({_COLUMNS[0]: logits, _COLUMNS[1]: targets}),
+        key=editor_key,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        on_change=write_back,
+        column_config={
+            _COLUMNS[0]: st.column_config.NumberColumn(min_value=-1e4, max_value=1e4, step=0.1, required=True),
+            _COLUMNS[1]: st.column_config.NumberColumn(min_value=0.0, max_value=1.0, step=0.05, required=True),
+        },
+    )
+    st.caption(f"Edit, add or delete rows (at most {max_rows}); the link keeps them as the text above.")
 
 
 def show_url_fallbacks(slot) -> None:

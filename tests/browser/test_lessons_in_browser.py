@@ -97,3 +97,20 @@ def test_stability_page_shows_the_sweep_and_the_log_sum_exp_steps(app_url, page,
     expect(page).to_have_url(re.compile(r"[?&]dtype=float16\b"), timeout=TIMEOUT_MS)
     assert page.get_by_text("Traceback").count() == 0
     screenshot("stability")
+
+
+def test_bce_batch_table_edit_recomputes_and_goes_into_the_link(app_url, page, screenshot):
+    wait_for_page(page, f"{app_url}/sigmoid-bce?mode=batch")
+    expect(metric_value(page, "loss, reduction")).to_have_text("0.351783", timeout=TIMEOUT_MS)
+    editor = page.locator('[data-testid="stDataFrame"]').first
+    editor.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    table = editor.bounding_box()
+    page.mouse.dblclick(table["x"] + 60, table["y"] + 52)
+    page.wait_for_timeout(300)
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    expect(metric_value(page, "loss, reduction")).to_have_text("0.295659", timeout=TIMEOUT_MS)
+    page.get_by_role("button", name=re.compile("Copy a link to this view")).first.click()
+    expect(page.locator('[data-testid="stCode"] code').filter(has_text="rows=5%3A1").first).to_be_visible()
+    screenshot("bce-batch-edited")
