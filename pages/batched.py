@@ -35,10 +35,13 @@ widgets.explain(
     "landscape over logit × target; and the timing of a Python loop, NumPy and torch. The work runs in chunks, "
     "so memory stays bounded, with a progress bar; clicking *Stop* (or any control) interrupts it."
 )
-device_name = widgets.dropdown(DEVICE, "device", help="auto picks cuda when present, else mps, else cpu.")
+device_column, dtype_column = st.columns(2)
+with device_column:
+    device_name = widgets.dropdown(DEVICE, "device", help="auto picks cuda when present, else mps, else cpu.")
+with dtype_column:
+    dtype = widgets.dropdown(DTYPE, "dtype of the implementations")
 device = pick_device(device_name)
 caps = caps_for(device)
-dtype = widgets.dropdown(DTYPE, "dtype of the implementations")
 st.caption(
     f"Running on **{device}**. Caps on this device: batches up to {caps['batch']:,} elements, landscapes up to "
     f"{caps['landscape_side']}×{caps['landscape_side']}, timings over {caps['timing']:,} elements (the Python loop "
