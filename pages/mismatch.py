@@ -13,6 +13,7 @@ from lib.mismatch import (
     LOSSES,
     REDUCTIONS,
     SELECT_CHANNEL,
+    SKLEARN,
     SOFTMAX,
     SOFTMAX_CHANNEL,
     TRANSFORMS,
@@ -123,7 +124,9 @@ def call_builder(prefix: str, default: LossCall, title: str) -> tuple[LossCall, 
     if transform in (SELECT_CHANNEL, SOFTMAX_CHANNEL):
         st.caption(f"channel c = {channel}")
     if loss in (KERAS_BINARY, KERAS_CATEGORICAL):
-        st.caption(f"Keras from_logits = {from_logits}")
+        st.caption(f"Keras from_logits = {from_logits}; Keras always averages, so the reduction does not apply.")
+    if loss == SKLEARN:
+        st.caption("scikit-learn's log_loss always averages over the samples: the reduction does not apply.")
     call = LossCall(
         loss,
         transform,
