@@ -31,6 +31,7 @@ def test_torch_is_pinned_exactly_to_2_13_0():
 def test_streamlit_config_never_phones_home_and_skips_the_post_run_gc():
     config = tomllib.loads((ROOT / ".streamlit/config.toml").read_text())
     assert config["browser"]["gatherUsageStats"] is False
+    assert config["browser"]["serverAddress"] == "localhost"
     assert config["runner"]["postScriptGC"] is False
     assert config["server"]["headless"] is True and config["server"]["fileWatcherType"] == "none"
     assert config["server"]["enableXsrfProtection"] is True
