@@ -164,15 +164,24 @@ def _short(value: float) -> str:
     return f"{value:.4g}"
 
 
-def heatmap(values: np.ndarray, title: str, colorscale: str, value_label: str, zmin: float, zmax: float) -> Chart:
-    """An image-like grid (row 0 on top) with a colour bar: pixels, per-pixel losses, a loss landscape."""
+def heatmap(
+    values: np.ndarray,
+    title: str,
+    colorscale: str,
+    value_label: str,
+    zmin: float,
+    zmax: float,
+    colour_bar: bool = True,
+) -> Chart:
+    """An image-like grid (row 0 on top), with a colour bar unless told otherwise: pixels, losses, a landscape."""
     trace = {
         "type": "heatmap",
         "z": values,
         "colorscale": colorscale,
         "zmin": zmin,
         "zmax": zmax,
-        "colorbar": {"title": {"text": value_label}, "thickness": 12},
+        "showscale": colour_bar,
+        "colorbar": {"title": {"text": value_label}, "thickness": 10},
         "hovertemplate": f"row %{{y}}, column %{{x}}<br>{value_label}: %{{z:{HOVER_FORMAT}}}<extra></extra>",
     }
     figure = _figure(

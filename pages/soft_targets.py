@@ -100,19 +100,23 @@ def pixel_view() -> None:
             f"perfect reconstruction scores the floor {result.entropy_sum:.5g}, because the digit's grey edge pixels "
             "are soft targets."
         )
-        left, middle, right = st.columns(3)
-        with left:
-            widgets.chart(figures.heatmap(result.target, "target x", "gray", "x", 0.0, 1.0), "target_image")
-        with middle:
-            widgets.chart(
-                figures.heatmap(result.prediction, "reconstruction σ(z)", "gray", "p", 0.0, 1.0), "reconstruction"
-            )
-        with right:
-            widgets.chart(
-                figures.heatmap(result.bce, "per-pixel BCE", "viridis", "BCE", 0.0, float(result.bce.max())),
-                "pixel_bce",
-            )
-        widgets.share_link()
+    left, middle, right = st.columns(3)
+    with left:
+        widgets.chart(
+            figures.heatmap(result.target, "target x (grey = soft)", "gray", "x", 0.0, 1.0, colour_bar=False),
+            "target_image",
+        )
+    with middle:
+        widgets.chart(
+            figures.heatmap(result.prediction, "reconstruction σ(z)", "gray", "p", 0.0, 1.0, colour_bar=False),
+            "reconstruction",
+        )
+    with right:
+        widgets.chart(
+            figures.heatmap(result.bce, "per-pixel BCE (nats)", "viridis", "BCE", 0.0, float(result.bce.max())),
+            "pixel_bce",
+        )
+    widgets.share_link()
 
 
 @st.fragment
