@@ -94,6 +94,8 @@ class _Candidate:
     implementation: str
     run: Callable[[], tuple[np.ndarray, np.ndarray | None]]
     explain: Callable[[np.ndarray], str]
+    dtype: str | None = None
+    """The dtype it computes in, when not the scenario's (the hand-written forms are always float64)."""
 
 
 def binary_agreement(s: BinaryScenario) -> AgreementTable:
@@ -121,6 +123,7 @@ def binary_agreement(s: BinaryScenario) -> AgreementTable:
         "hand-written, naive: −w·[pw·y·log σ(z) + (1 − y)·log(1 − σ(z))]  (NumPy float64)",
         lambda: (_naive_bce(z, y, s), None),
         lambda value: _explain_naive(z, y, value),
+        dtype="float64",
     )
     explain_bce_loss = _binary_probability_explainer(z, y, s)
     explain_rounding = _rounding_explainer(z, s.dtype, reference)
@@ -278,11 +281,10 @@ def _table(
     for candidate in candidates:
         value, grad = candidate.run()
         agreeing = agrees(value, reference, tolerance)
-        is_float64_numpy = "NumPy" in candidate.implementation
         rows.append(
             Row(
                 candidate.implementation,
-                "float64" if is_float64_numpy else dtype,
+                candidate.dtype or dtype,
                 value,
                 grad,
                 difference(value, reference),
@@ -393,8 +395,11 @@ def _denominator_explainer(
 ) -> Callable[[np.ndarray], str]:
     positions = int(np.prod(np.shape(target)[:1]))
     kept = target != s.ignore_index if s.target_is_index else np.ones(positions, dtype=bool)
-    weights = np.ones(s.logits.shape[1]) if s.weight is None else np.asarray(s.weight, dtype=np.float64)
-    index_denominator = float(weights[np.where(kept, target, 0)][kept].sum()) if s.target_is_index else positions
+    index_denominator = (
+        float(hw.pick_targets(s.logits, target, s.weight, s.ignore_index, 1)[1].sum())
+        if s.target_is_index
+        else positions
+    )
 
     def explain(value: np.ndarray) -> str:
         if s.reduction == "mean" and s.target_is_index and index_denominator == 0:

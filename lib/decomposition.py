@@ -79,18 +79,16 @@ def cross_entropy_coefficients(
     x = np.asarray(input, dtype=np.float64)
     class_dim = hw.class_dim_of(x)
     n_classes = x.shape[class_dim]
-    w = np.ones(n_classes) if weight is None else np.asarray(weight, dtype=np.float64)
-    w_along = np.moveaxis(
-        np.broadcast_to(w, x.shape[:class_dim] + x.shape[class_dim + 1 :] + (n_classes,)), -1, class_dim
-    )
+    w = None if weight is None else np.asarray(weight, dtype=np.float64)
+    w_along = hw.along_class_dim(np.ones(n_classes) if w is None else w, x.ndim, class_dim)
     smoothing = max(float(label_smoothing), 0.0)
     if np.shape(target) == x.shape:
         t = np.asarray(target, dtype=np.float64) * (1.0 - smoothing) + smoothing / n_classes
         return w_along * t, x.size / n_classes
     y = np.asarray(target, dtype=np.int64)
     kept = y != ignore_index
+    _, target_weight = hw.pick_targets(x, y, w, ignore_index, class_dim)
     one_hot = np.moveaxis(np.eye(n_classes)[np.where(kept, y, 0)], -1, class_dim)
-    target_weight = np.where(kept, w[np.where(kept, y, 0)], 0.0)
     a = (1.0 - smoothing) * np.expand_dims(target_weight, class_dim) * one_hot + (smoothing / n_classes) * w_along
     a = a * np.expand_dims(kept, class_dim)
     return a, float(target_weight.sum())

@@ -141,7 +141,7 @@ def nll_loss(
     class_dim = class_dim_of(x)
     w = _class_weight(weight, x.shape[class_dim])
     y = _class_indices(target, x, class_dim)
-    picked, target_weight = _pick_targets(x, y, w, ignore_index, class_dim)
+    picked, target_weight = pick_targets(x, y, w, ignore_index, class_dim)
     loss = np.where(target_weight != 0.0, -target_weight * picked, 0.0)
     return reduce_loss(loss, reduction, mean_denominator=target_weight.sum())
 
@@ -173,7 +173,7 @@ def cross_entropy(
     n_classes = x.shape[class_dim]
     w = _class_weight(weight, n_classes)
     log_q = log_softmax(x, class_dim)
-    w_along_classes = _along_class_dim(np.ones(n_classes) if w is None else w, x.ndim, class_dim)
+    w_along_classes = along_class_dim(np.ones(n_classes) if w is None else w, x.ndim, class_dim)
     if np.shape(target) == x.shape:
         t = _floating(
             target,
@@ -190,7 +190,7 @@ def cross_entropy(
     if smoothing == 0.0:
         return nll
     y = _class_indices(target, x, class_dim)
-    _, target_weight = _pick_targets(log_q, y, w, ignore_index, class_dim)
+    _, target_weight = pick_targets(log_q, y, w, ignore_index, class_dim)
     smooth = np.where(y != ignore_index, -(log_q * w_along_classes).sum(axis=class_dim), 0.0)
     smooth = reduce_loss(smooth, reduction, mean_denominator=target_weight.sum())
     return np.asarray((1.0 - smoothing) * nll + smooth * (smoothing / n_classes))
@@ -259,7 +259,8 @@ def class_dim_of(x: np.ndarray) -> int:
     return 0 if x.ndim == 1 else 1
 
 
-def _along_class_dim(per_class: np.ndarray, ndim: int, class_dim: int) -> np.ndarray:
+def along_class_dim(per_class: np.ndarray, ndim: int, class_dim: int) -> np.ndarray:
+    """A per-class vector shaped to broadcast along the class dimension of an ``ndim``-dimensional input."""
     shape = [1] * ndim
     shape[class_dim] = per_class.size
     return per_class.reshape(shape)
@@ -290,7 +291,7 @@ def _class_indices(target: ArrayLike, x: np.ndarray, class_dim: int) -> np.ndarr
     return y.astype(np.int64)
 
 
-def _pick_targets(
+def pick_targets(
     x: np.ndarray, y: np.ndarray, weight: np.ndarray | None, ignore_index: int, class_dim: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """x[n, y_n] and w[y_n] for each position; the weight is 0 where y_n = ignore_index."""

@@ -211,7 +211,7 @@ def _pos_weight(call: LossCall, x: torch.Tensor) -> torch.Tensor | None:
 
 
 def _elementwise(call: LossCall, x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    if target.dtype not in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
+    if not target.is_floating_point():
         raise RuntimeError(f"the formula needs a floating target, got {target.dtype}")
     if call.loss == MANUAL_BCE:
         return -(target * torch.log(x) + (1 - target) * torch.log(1 - x))
@@ -226,7 +226,7 @@ def _manual_reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
 
 
 def _emulated(call: LossCall, x: torch.Tensor, target: torch.Tensor) -> np.ndarray:
-    if target.dtype not in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
+    if not target.is_floating_point():
         target = target.to(torch.float64)
     y_pred, y_true = to_numpy(x), to_numpy(target)
     if y_pred.shape != y_true.shape:

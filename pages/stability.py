@@ -43,7 +43,8 @@ def first_break(values: np.ndarray, logits: np.ndarray) -> str:
 def sweep() -> None:
     st.subheader("log σ and the BCE of target 0 from z = −200 to 200")
     dtype = widgets.choice(DTYPE, "dtype")
-    result = logsigmoid_sweep(SWEEP, dtype)
+    sweeps = {name: logsigmoid_sweep(SWEEP, name) for name in DTYPES}
+    result = sweeps[dtype]
     left, right = st.columns(2)
     with left:
         widgets.chart(
@@ -95,8 +96,7 @@ def sweep() -> None:
         f"scikit-learn's at {at_20.sklearn_clipped[0]:.4g}."
     )
     rows = []
-    for name in DTYPES:
-        each = logsigmoid_sweep(SWEEP, name)
+    for name, each in sweeps.items():
         rows.append(
             {
                 "dtype": name,
