@@ -5,7 +5,7 @@ engine's mean BCE-with-logits over 10^7 float32 against torch's own ``F.binary_c
 on the same device (goal: ratio ≥ 1.0) and against a memory-bandwidth floor measured here (goal ≥ 30 % on
 CPU); and the time of a 1024 × 1024 loss landscape. Figures only; nothing here asserts a time.
 
-    python3 bench/engine.py [--device auto] [--n 10000000] [--memory-n 100000000]
+    python3 bench/engine.py [--device auto] [--n 10000000] [--memory-n 100000000] [--rounds 15]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -20,21 +21,26 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.batched import BatchSpec, bce_with_logits_mean, disagreement_statistics, loss_landscape
+from lib.batched import BatchSpec, bce_with_logits_mean, disagreement_statistics, loss_landscape, mean_path
 from lib.device import pick_device
 
 
-def best_seconds(work, device: torch.device, repeats: int) -> float:
-    """The fastest of ``repeats`` runs of ``work``, synchronising the device around each."""
-    best = float("inf")
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        work()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
+def best_seconds_interleaved(
+    works: dict[str, Callable[[], object]], device: torch.device, rounds: int
+) -> dict[str, float]:
+    """The fastest of ``rounds`` runs of each work, the works taking turns in every round, so that a change in the
+    machine's speed during the run (other tenants, turbo) reaches every figure alike; the device is synchronised
+    around each run."""
+    best = dict.fromkeys(works, float("inf"))
+    for _ in range(rounds):
+        for name, work in works.items():
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            work()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            best[name] = min(best[name], time.perf_counter() - start)
     return best
 
 
@@ -65,22 +71,31 @@ def peak_memory(n: int, device: torch.device) -> None:
     )
 
 
-def throughput(n: int, device: torch.device, repeats: int) -> None:
+def throughput(n: int, device: torch.device, rounds: int) -> None:
     generator = torch.Generator().manual_seed(0)
     logits = (torch.randn(n, generator=generator) * 5).to(device)
     targets = torch.rand(n, generator=generator).to(device)
-    engine = best_seconds(lambda: bce_with_logits_mean(logits, targets), device, repeats)
-    fused = best_seconds(lambda: F.binary_cross_entropy_with_logits(logits, targets), device, repeats)
-    read = best_seconds(lambda: (logits.sum(), targets.sum()), device, repeats)
+    start = time.perf_counter()
+    path = mean_path(logits)
+    print(f"engine path: {path} (deciding, and building where it can, took {time.perf_counter() - start:.1f} s)")
+    best = best_seconds_interleaved(
+        {
+            "engine": lambda: bce_with_logits_mean(logits, targets),
+            "torch": lambda: F.binary_cross_entropy_with_logits(logits, targets),
+            "read": lambda: (logits.sum(), targets.sum()),
+        },
+        device,
+        rounds,
+    )
+    engine, fused, read = best["engine"], best["torch"], best["read"]
     bytes_read = 2 * n * 4
-    bandwidth = bytes_read / read
-    print(f"BCE-with-logits mean over {n:,} float32, best of {repeats}:")
-    print(f"  engine (chunked, float64 sum)  {engine * 1e3:8.2f} ms  {n / engine / 1e9:6.3f} G elements/s")
+    print(f"BCE-with-logits mean over {n:,} float32, best of {rounds} interleaved rounds:")
+    print(f"  engine ({path}, float64 sum) {engine * 1e3:8.2f} ms  {n / engine / 1e9:6.3f} G elements/s")
     print(f"  torch F.bce_with_logits        {fused * 1e3:8.2f} ms  {n / fused / 1e9:6.3f} G elements/s")
     print(f"  ratio engine/torch throughput: {fused / engine:.2f} (goal ≥ 1.0)")
     print(
         f"  bandwidth floor: reading both inputs ({bytes_read / 2**20:.0f} MiB) by torch.sum takes {read * 1e3:.2f} ms "
-        f"= {bandwidth / 1e9:.1f} GB/s; the engine reaches {read / engine:.0%} of it (goal ≥ 30 % on CPU)"
+        f"= {bytes_read / read / 1e9:.1f} GB/s; the engine reaches {read / engine:.0%} of it (goal ≥ 30 % on CPU)"
     )
 
 
@@ -95,13 +110,13 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--n", type=int, default=10_000_000)
     parser.add_argument("--memory-n", type=int, default=100_000_000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     device = pick_device(args.device)
     name = torch.cuda.get_device_name() if device.type == "cuda" else f"{torch.get_num_threads()} CPU threads"
     print(f"device: {device} ({name}), torch {torch.__version__}")
     peak_memory(args.memory_n, device)
-    throughput(args.n, device, args.repeats)
+    throughput(args.n, device, args.rounds)
     landscape(device)
 
 
