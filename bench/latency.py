@@ -1,10 +1,11 @@
 """Interaction latency in headless Chromium, and server CPU per rerun, for each lesson page.
 
-For each page: press the right-arrow key on a slider and time, in the browser, from the key press to the
-first change of the chart that depends on it; 30 moves after 3 warm-up moves; p50 and p95. A bare page
-with one slider and one plotly curve (bench/bare_app.py) is measured the same way in the same run, and
-each page's p95 is reported as a ratio to the bare page's (goal ≤ 1.5). Server CPU per rerun is the
-server process's user + system CPU time over the moves, divided by their number.
+For each page: press an arrow key on a slider and time, in the browser, from the key press to the first change
+of the chart that depends on it; 30 moves after 3 warm-up moves; p50 and p95. A bare page with one slider and
+one plotly curve (bench/bare_app.py) is measured the same way in the same run, and each page's p95 is reported
+as a ratio to the bare page's (goal ≤ 1.5). All pages stay open and take turns, one move each per round, so a
+change in the shared machine's speed during the run reaches every page alike. Server CPU per rerun is the
+server process's user + system CPU time from a key press until the page is quiet again, averaged over the moves.
 
     python3 bench/latency.py [--moves 30]
 
@@ -17,6 +18,7 @@ import argparse
 import os
 import statistics
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -47,24 +49,40 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(page, url: str, label: str, chart: int, moves: int, server_pid: int) -> tuple[list[float], float]:
-    page.goto(url)
-    page.locator(".js-plotly-plot .main-svg").nth(chart).wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)
-    slider = page.get_by_role("slider", name=label).first
-    slider.focus()
-    latencies = []
-    cpu_before = 0.0
-    for move in range(moves + 3):
-        if move == 3:
-            cpu_before = cpu_seconds(server_pid)
-        page.evaluate(_WATCH, chart)
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("window.__changed !== null", timeout=30_000)
-        if move >= 3:
-            latencies.append(page.evaluate("window.__changed - window.__pressed"))
-        page.wait_for_timeout(150)
-    return latencies, (cpu_seconds(server_pid) - cpu_before) / moves
+@dataclass
+class OpenPage:
+    """One page under test, open in its own tab, and what its moves measured."""
+
+    name: str
+    tab: object
+    slider_label: str
+    chart: int
+    server_pid: int
+    latencies: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def move(self, key: str, timed: bool) -> None:
+        """One key press on the slider; times it from the press to the chart's first change when ``timed``."""
+        self.tab.bring_to_front()
+        self.tab.get_by_role("slider", name=self.slider_label).first.focus()
+        self.tab.wait_for_timeout(100)
+        cpu_before = cpu_seconds(self.server_pid)
+        self.tab.evaluate(_WATCH, self.chart)
+        self.tab.keyboard.press(key)
+        self.tab.wait_for_function("window.__changed !== null", timeout=30_000)
+        latency = self.tab.evaluate("window.__changed - window.__pressed")
+        self.tab.wait_for_timeout(250)
+        if timed:
+            self.latencies.append(latency)
+            self.cpu.append(cpu_seconds(self.server_pid) - cpu_before)
+
+
+def open_page(browser, name: str, url: str, label: str, chart: int, server_pid: int) -> OpenPage:
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    tab.goto(url)
+    tab.locator(".js-plotly-plot .main-svg").nth(chart).wait_for(timeout=60_000)
+    tab.wait_for_timeout(1500)
+    return OpenPage(name, tab, label, chart, server_pid)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -85,13 +103,18 @@ def main() -> None:
             warm.goto(servers["app"][1])
             warm.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
             warm.close()
-            rows = []
-            for name, server, path, label, chart in PAGES:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                process, url = servers[server]
-                latencies, cpu = measure(page, url + path, label, chart, args.moves, process.pid)
-                rows.append((name, percentile(latencies, 50), percentile(latencies, 95), cpu))
-                page.close()
+            pages = [
+                open_page(browser, name, servers[server][1] + path, label, chart, servers[server][0].pid)
+                for name, server, path, label, chart in PAGES
+            ]
+            for move in range(args.moves + 3):
+                key = "ArrowRight" if move % 20 < 10 else "ArrowLeft"
+                for page in pages:
+                    page.move(key, timed=move >= 3)
+            rows = [
+                (page.name, percentile(page.latencies, 50), percentile(page.latencies, 95), statistics.mean(page.cpu))
+                for page in pages
+            ]
             browser.close()
     finally:
         for process, _ in servers.values():

@@ -28,9 +28,12 @@ COMPILED_DTYPES = (torch.float32,)
 """Dtypes the fused pass serves. The series is exact to float32 rounding only, so float64 (and the half precisions,
 which torch computes its own way) stay on torch's own call."""
 
+COMPILED_DEVICES = ("cpu", "cuda")
+"""Device types inductor builds for (C++ on a CPU, Triton on CUDA); others (mps) stay on torch's own call."""
+
 PROBE_SIZE = 1 << 20
-"""Length of the first call, which builds the pass: inductor tunes the build (threads, vector loops) to the first
-length it sees, so it must be a batch-sized one (64 elements gave a one-thread loop, 1.5 times slower)."""
+"""Length of the first call, which builds the pass: inductor tunes the build to the first length it sees, so it must
+be a batch-sized one (after a 64-element first call the pass ran half as fast, as slow as on one thread)."""
 _built: dict[str, bool] = {}
 _log = logging.getLogger(__name__)
 
@@ -74,5 +77,5 @@ def ready(device: torch.device) -> bool:
 
 
 def serves(tensor: torch.Tensor) -> bool:
-    """Whether the compiled pass takes ``tensor``: a dtype it serves, on a device where it was built."""
-    return tensor.dtype in COMPILED_DTYPES and ready(tensor.device)
+    """Whether the compiled pass takes ``tensor``: a dtype and a device type it serves, where it could be built."""
+    return tensor.dtype in COMPILED_DTYPES and tensor.device.type in COMPILED_DEVICES and ready(tensor.device)
