@@ -7,6 +7,7 @@ from ui import widgets
 
 st.set_page_config(page_title="Logit Lab", page_icon=":material/functions:", layout="wide")
 share_cores_between_sessions()
+widgets.serve_plotly_js()
 
 PAGES = {
     "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],

@@ -1,5 +1,6 @@
 """Opening a page of the app under AppTest, and reading what it shows."""
 
+import json
 from pathlib import Path
 
 import torch
@@ -26,3 +27,13 @@ def metric(app: AppTest, label_start: str) -> str:
 def shown(value, digits: int = 6) -> str:
     """A number as the pages print it: ``digits`` significant digits."""
     return f"{float(value.detach() if isinstance(value, torch.Tensor) else value):.{digits}g}"
+
+
+def charts(app: AppTest) -> dict[str, dict]:
+    """The page's charts by key: each one's plotly figure (as the browser receives it) and its alt text."""
+    shown = {}
+    for element in app.get("bidi_component"):
+        if element.proto.component_name.endswith("live_chart"):
+            data = json.loads(element.proto.json)
+            shown[element.proto.id.rsplit("-", 1)[-1]] = {"figure": json.loads(data["figure"]), "alt": data["alt"]}
+    return shown

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from pages_helpers import open_page
+from pages_helpers import charts, open_page
 
 from lib.batched import CAPS, BatchSpec, disagreement_statistics
 
@@ -30,10 +30,11 @@ def test_batch_size_beyond_the_cpu_cap_falls_back_with_a_note():
 def test_landscape_and_timing_render_without_errors():
     app = open_page("batched", side="64")
     app.button[1].click().run()
-    assert not app.exception and len(app.get("plotly_chart")) >= 1
+    assert not app.exception and charts(app)["landscape"]["figure"]["data"][0]["type"] == "heatmap"
     app.button[-1].click().run()
     timing = app.dataframe[-1].value
     assert list(timing["method"])[:2] == ["Python loop, one element at a time", "NumPy, vectorised (float64)"]
+    assert list(timing["method"])[2].startswith("torch on cpu (float32, ")
 
 
 @pytest.mark.parametrize("device", ["cuda", "mps"])

@@ -7,13 +7,17 @@ page says so through :func:`show_url_fallbacks`.
 
 from __future__ import annotations
 
-import html
+import shutil
+import tempfile
+from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
+import plotly
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.io.json import to_json_plotly
 
 from lib.agreement import REFERENCE, AgreementTable
 from lib.figures import Chart
@@ -29,10 +33,33 @@ _PRESENTATION_CSS = """<style>
 .stMarkdown p, .stMarkdown li { font-size: 1.3rem; }
 h1 { font-size: 3.2rem !important; }
 </style>"""
-_SCREEN_READER_CSS = (
-    "<style>.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;"
-    "clip:rect(0,0,0,0);white-space:nowrap;border:0}</style>"
+
+_HERE = Path(__file__).resolve().parent
+STATIC_DIR = _HERE.parent / "static"
+"""The app's static folder, served by Streamlit at app/static/ (``server.enableStaticServing``)."""
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+_live_chart = st.components.v2.component(
+    "live_chart",
+    html='<div class="live-chart"></div>',
+    css=".live-chart { width: 100%; }",
+    js=(_HERE / "live_chart.js").read_text(),
+    isolate_styles=False,
 )
+
+
+def serve_plotly_js(static_dir: Path = STATIC_DIR) -> None:
+    """Put the installed plotly.js in the static folder, where every chart's browser side loads it once per tab.
+
+    Copied, not committed, so it is always the version of the installed plotly; the copy lands under a temporary
+    name and is renamed, so a session starting at the same moment never reads half a file.
+    """
+    target = static_dir / PLOTLY_JS.name
+    if target.exists() and target.stat().st_size == PLOTLY_JS.stat().st_size:
+        return
+    static_dir.mkdir(exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=static_dir, delete=False) as partial:
+        shutil.copyfileobj(PLOTLY_JS.open("rb"), partial)
+    Path(partial.name).replace(target)
 
 
 def _check_link_value(param: Param) -> None:
@@ -243,15 +270,17 @@ def show_url_fallbacks(slot) -> None:
 
 
 def chart(figure_and_alt: Chart, key: str) -> None:
-    """A plotly chart with its words-only summary for screen readers."""
+    """A plotly chart that updates in place (ui/live_chart.js), labelled for screen readers with its words-only summary.
+
+    Not ``st.plotly_chart``, which re-creates a changed chart on every rerun: on a lesson page four charts move
+    with each slider step, and re-creating them was most of the time from key press to updated page.
+    """
     figure = figure_and_alt.figure
     if presenting():
         figure = go.Figure(figure).update_layout(height=int(figure.layout.height * 1.5), font={"size": 20})
-    st.plotly_chart(figure, key=key, config={"displayModeBar": False}, width="stretch")
-    st.markdown(
-        f'{_SCREEN_READER_CSS}<div class="sr-only" role="note">{html.escape(figure_and_alt.alt)}</div>',
-        unsafe_allow_html=True,
-    )
+    spec = figure.to_plotly_json()
+    spec["layout"].pop("template", None)
+    _live_chart(data={"figure": to_json_plotly(spec), "alt": figure_and_alt.alt}, key=key, width="stretch")
 
 
 def format_value(value: np.ndarray) -> str:

@@ -39,6 +39,9 @@ def test_presentation_mode_in_the_dark_theme_enlarges_numbers_and_folds_explanat
     expect(tab.get_by_text("Explanation").first).to_be_visible()
     background = tab.locator('[data-testid="stApp"]').evaluate("e => getComputedStyle(e).backgroundColor")
     assert sum(int(c) for c in re.findall(r"\d+", background)[:3]) < 150
+    tick = tab.locator(".js-plotly-plot .xtick text").first
+    tick.wait_for(timeout=TIMEOUT_MS)
+    assert sum(int(c) for c in re.findall(r"\d+", tick.evaluate("e => getComputedStyle(e).fill"))[:3]) > 500
     screenshot("presentation-dark", tab)
     context.close()
 

@@ -114,3 +114,18 @@ def test_bce_batch_table_edit_recomputes_and_goes_into_the_link(app_url, page, s
     page.get_by_role("button", name=re.compile("Copy a link to this view")).first.click()
     expect(page.locator('[data-testid="stCode"] code').filter(has_text="rows=5%3A1").first).to_be_visible()
     screenshot("bce-batch-edited")
+
+
+def test_charts_update_in_place_and_are_labelled_for_screen_readers(app_url, page):
+    wait_for_page(page, f"{app_url}/sigmoid-bce")
+    expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=TIMEOUT_MS)
+    page.evaluate("window.chartsBefore = [...document.querySelectorAll('.js-plotly-plot')]")
+    loss_curve = page.locator(".js-plotly-plot").nth(1)
+    expect(loss_curve).to_have_attribute("role", "img")
+    expect(loss_curve).to_have_attribute("aria-label", re.compile(r"current point, current z, is at logit z = 2\b"))
+    move_slider(page, "logit z", 2.5)
+    expect(loss_curve).to_have_attribute("aria-label", re.compile(r"logit z = 2\.5\b"), timeout=TIMEOUT_MS)
+    same = page.evaluate(
+        "[...document.querySelectorAll('.js-plotly-plot')].map((c, i) => c === window.chartsBefore[i])"
+    )
+    assert same == [True, True, True, True]

@@ -1,0 +1,50 @@
+"""Every chart reaches the browser as a live chart: its plotly figure, its alt text, no theme of its own."""
+
+import pytest
+from pages_helpers import charts, metric, open_page
+
+from ui import widgets
+
+LESSON_CHARTS = {
+    "sigmoid_bce": ["terms", "loss_vs_z", "loss_vs_p", "grad_vs_z"],
+    "softmax_ce": ["probabilities", "contributions", "gradient"],
+    "soft_targets": ["soft_bce", "target_image", "reconstruction", "pixel_bce", "class_split"],
+    "stability": ["log_one_minus_sigmoid", "target_zero_loss"],
+}
+
+
+@pytest.mark.parametrize("page", LESSON_CHARTS)
+def test_every_chart_carries_its_figure_and_a_words_only_summary(page):
+    shown = charts(open_page(page))
+    assert list(shown) == LESSON_CHARTS[page]
+    for chart in shown.values():
+        assert chart["figure"]["data"] and len(chart["alt"]) > 20
+
+
+def test_charts_leave_the_theme_to_the_browser():
+    for chart in charts(open_page("sigmoid_bce")).values():
+        assert "template" not in chart["figure"]["layout"]
+
+
+def test_bce_loss_curve_marks_the_current_logit_at_the_loss_shown_beside_it():
+    app = open_page("sigmoid_bce", z="1.5", y="0.3")
+    marker = charts(app)["loss_vs_z"]["figure"]["data"][-1]
+    assert marker["x"] == [1.5]
+    assert f"{marker['y'][0]:.6g}" == metric(app, "loss ℓ")
+
+
+def test_presentation_mode_enlarges_every_chart():
+    normal, presented = charts(open_page("sigmoid_bce")), charts(open_page("sigmoid_bce", present="true"))
+    for key, chart in presented.items():
+        assert chart["figure"]["layout"]["height"] == int(normal[key]["figure"]["layout"]["height"] * 1.5)
+        assert chart["figure"]["layout"]["font"]["size"] == 20
+
+
+def test_plotly_js_is_copied_into_the_static_folder_once(tmp_path):
+    widgets.serve_plotly_js(tmp_path)
+    served = tmp_path / widgets.PLOTLY_JS.name
+    assert served.read_bytes() == widgets.PLOTLY_JS.read_bytes()
+    first_write = served.stat().st_mtime_ns
+    widgets.serve_plotly_js(tmp_path)
+    assert served.stat().st_mtime_ns == first_write
+    assert [path.name for path in tmp_path.iterdir()] == [widgets.PLOTLY_JS.name]
