@@ -11,7 +11,10 @@ function loadPlotly() {
   if (!window.logitLabPlotly) {
     const url = new URL(PLOTLY_PATH, window.location.href);
     window.logitLabPlotly = fetch(url)
-      .then((response) => response.text())
+      .then((response) => {
+        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+        return response.text();
+      })
       .then(
         (code) =>
           new Promise((resolve, reject) => {
@@ -41,13 +44,26 @@ function themed(layout, element) {
   };
 }
 
+function sayWhy(node, error) {
+  // A chart that cannot be drawn says so in words (and the next rerun tries again).
+  window.logitLabPlotly = null;
+  node.dataset.failed = "true";
+  node.textContent = `This chart could not be drawn: plotly.js did not load (${error.message}).`;
+}
+
 export default function ({ parentElement, data }) {
   const node = parentElement.querySelector(".live-chart");
   const figure = JSON.parse(data.figure);
   node.style.minHeight = `${figure.layout.height}px`;
   node.setAttribute("role", "img");
   node.setAttribute("aria-label", data.alt);
-  loadPlotly().then((Plotly) =>
-    Plotly.react(node, figure.data, themed(figure.layout, node), { displayModeBar: false, responsive: true }),
-  );
+  loadPlotly()
+    .then((Plotly) => {
+      if (node.dataset.failed) {
+        node.textContent = "";
+        delete node.dataset.failed;
+      }
+      return Plotly.react(node, figure.data, themed(figure.layout, node), { displayModeBar: false, responsive: true });
+    })
+    .catch((error) => sayWhy(node, error));
 }

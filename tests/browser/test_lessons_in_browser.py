@@ -5,6 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
+from devtools.local_app import start_streamlit
+
 TIMEOUT_MS = 30_000
 
 
@@ -129,3 +131,18 @@ def test_charts_update_in_place_and_are_labelled_for_screen_readers(app_url, pag
         "[...document.querySelectorAll('.js-plotly-plot')].map((c, i) => c === window.chartsBefore[i])"
     )
     assert same == [True, True, True, True]
+
+
+def test_a_chart_whose_plotly_cannot_load_says_so_in_words(browser, monkeypatch):
+    monkeypatch.setenv("STREAMLIT_SERVER_ENABLE_STATIC_SERVING", "false")
+    server, url = start_streamlit("app.py")
+    try:
+        tab = browser.new_page()
+        tab.goto(f"{url}/sigmoid-bce")
+        expect(tab.get_by_text("This chart could not be drawn").first).to_be_visible(timeout=TIMEOUT_MS)
+        expect(metric_value(tab, "loss ℓ")).to_have_text("0.126928", timeout=TIMEOUT_MS)
+        assert tab.get_by_text("Traceback").count() == 0
+        tab.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
