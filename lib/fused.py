@@ -48,10 +48,16 @@ def log1p_series(t: torch.Tensor) -> torch.Tensor:
     return 2 * s * series
 
 
+def bce_with_logits_terms(
+    logits: torch.Tensor, targets: torch.Tensor, log1p: Callable[[torch.Tensor], torch.Tensor]
+) -> torch.Tensor:
+    """ℓ = max(z, 0) − z·y + log1p(e^(−|z|)) per element: the log-sum-exp form, finite for every finite z."""
+    return logits.clamp_min(0) - logits * targets + log1p(torch.exp(-logits.abs()))
+
+
 def bce_with_logits_sum(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Σ [max(z, 0) − z·y + log1p(e^(−|z|))] in float64: the formula the compiled pass fuses."""
-    per_element = logits.clamp_min(0) - logits * targets + log1p_series(torch.exp(-logits.abs()))
-    return per_element.sum(dtype=torch.float64)
+    """Σ ℓ in float64 with log1p as :func:`log1p_series`: the formula the compiled pass fuses."""
+    return bce_with_logits_terms(logits, targets, log1p_series).sum(dtype=torch.float64)
 
 
 @functools.cache

@@ -57,8 +57,8 @@ def serve_plotly_js(static_dir: Path = STATIC_DIR) -> None:
     if target.exists() and target.stat().st_size == PLOTLY_JS.stat().st_size:
         return
     static_dir.mkdir(exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=static_dir, delete=False) as partial:
-        shutil.copyfileobj(PLOTLY_JS.open("rb"), partial)
+    with PLOTLY_JS.open("rb") as source, tempfile.NamedTemporaryFile(dir=static_dir, delete=False) as partial:
+        shutil.copyfileobj(source, partial)
     Path(partial.name).replace(target)
 
 
