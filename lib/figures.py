@@ -190,8 +190,15 @@ def heatmap(
         "",
         height=300,
         title={"text": title, "font": {"size": 14}},
-        xaxis={"showticklabels": False},
-        yaxis={"autorange": "reversed", "scaleanchor": "x", "showticklabels": False},
+        xaxis={"showticklabels": False, "showgrid": False, "zeroline": False, "constrain": "domain"},
+        yaxis={
+            "autorange": "reversed",
+            "scaleanchor": "x",
+            "showticklabels": False,
+            "showgrid": False,
+            "zeroline": False,
+            "constrain": "domain",
+        },
     )
     flat = np.asarray(values, dtype=np.float64)
     peak = np.unravel_index(int(np.nanargmax(flat)), flat.shape)
