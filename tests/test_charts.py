@@ -48,3 +48,10 @@ def test_plotly_js_is_copied_into_the_static_folder_once(tmp_path):
     widgets.serve_plotly_js(tmp_path)
     assert served.stat().st_mtime_ns == first_write
     assert [path.name for path in tmp_path.iterdir()] == [widgets.PLOTLY_JS.name]
+
+
+def test_a_static_folder_that_cannot_be_written_is_logged_not_raised(tmp_path, caplog):
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    widgets.serve_plotly_js(not_a_folder / "static")
+    assert "cannot put plotly.js" in caplog.text

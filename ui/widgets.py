@@ -7,6 +7,7 @@ page says so through :func:`show_url_fallbacks`.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -34,6 +35,7 @@ _PRESENTATION_CSS = """<style>
 h1 { font-size: 3.2rem !important; }
 </style>"""
 
+_log = logging.getLogger(__name__)
 _HERE = Path(__file__).resolve().parent
 STATIC_DIR = _HERE.parent / "static"
 """The app's static folder, served by Streamlit at app/static/ (``server.enableStaticServing``)."""
@@ -51,15 +53,20 @@ def serve_plotly_js(static_dir: Path = STATIC_DIR) -> None:
     """Put the installed plotly.js in the static folder, where every chart's browser side loads it once per tab.
 
     Copied, not committed, so it is always the version of the installed plotly; the copy lands under a temporary
-    name and is renamed, so a session starting at the same moment never reads half a file.
+    name and is renamed, so a session starting at the same moment never reads half a file. A folder the server may
+    not write (a read-only deployment) is logged, not raised: the pages still work and each chart says why it is
+    missing; copy plotly.js there at deployment instead.
     """
     target = static_dir / PLOTLY_JS.name
     if target.exists() and target.stat().st_size == PLOTLY_JS.stat().st_size:
         return
-    static_dir.mkdir(exist_ok=True)
-    with PLOTLY_JS.open("rb") as source, tempfile.NamedTemporaryFile(dir=static_dir, delete=False) as partial:
-        shutil.copyfileobj(source, partial)
-    Path(partial.name).replace(target)
+    try:
+        static_dir.mkdir(exist_ok=True)
+        with PLOTLY_JS.open("rb") as source, tempfile.NamedTemporaryFile(dir=static_dir, delete=False) as partial:
+            shutil.copyfileobj(source, partial)
+        Path(partial.name).replace(target)
+    except OSError as error:
+        _log.warning("cannot put plotly.js in %s (%s): the charts will say they cannot be drawn", static_dir, error)
 
 
 def _check_link_value(param: Param) -> None:
