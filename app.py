@@ -1,11 +1,17 @@
 """Logit Lab: the entry point. It only declares the pages and the navigation between them."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from lib.device import share_cores_between_sessions
 from ui import widgets
 
-st.set_page_config(page_title="Logit Lab", page_icon=":material/functions:", layout="wide")
+FAVICON = Path(__file__).parent / "ui" / "favicon.svg"
+"""A file, so the browser fetches the tab icon from this server: a Material icon name here makes every page
+load ask fonts.gstatic.com for it."""
+
+st.set_page_config(page_title="Logit Lab", page_icon=str(FAVICON), layout="wide")
 share_cores_between_sessions()
 widgets.serve_plotly_js()
 

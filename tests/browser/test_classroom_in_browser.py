@@ -5,6 +5,8 @@ import re
 from playwright.sync_api import expect
 from test_lessons_in_browser import TIMEOUT_MS, metric_value, move_slider, wait_for_page
 
+EVERY_PAGE = ("", "sigmoid-bce", "softmax-ce", "soft-targets", "stability", "mismatch", "batched", "exercises")
+
 
 def test_home_cards_lead_to_every_page(app_url, page, screenshot):
     page.goto(app_url)
@@ -14,6 +16,20 @@ def test_home_cards_lead_to_every_page(app_url, page, screenshot):
     cards.filter(has_text="Mismatch debugger").click()
     expect(page).to_have_url(re.compile(r"/mismatch"), timeout=TIMEOUT_MS)
     expect(page.get_by_role("heading", name=re.compile("Mismatch debugger"))).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_no_page_asks_any_other_host_for_anything(app_url, page):
+    elsewhere = []
+    page.on("request", lambda request: elsewhere.append(request.url) if _leaves(request.url, app_url) else None)
+    for path in EVERY_PAGE:
+        page.goto(f"{app_url}/{path}")
+        page.get_by_role("heading", level=1).first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_load_state("networkidle")
+    assert elsewhere == []
+
+
+def _leaves(url: str, app_url: str) -> bool:
+    return not url.startswith((app_url, "blob:", "data:"))
 
 
 def test_share_link_follows_the_slider_and_reopens_the_same_view(app_url, page, browser):
