@@ -133,6 +133,65 @@ def test_charts_update_in_place_and_are_labelled_for_screen_readers(app_url, pag
     assert same == [True, True, True, True]
 
 
+_COUNT_CHART_CHANGES = """() => {
+    window.chartChanges = 0;
+    for (const svg of document.querySelectorAll('.js-plotly-plot .main-svg')) {
+        new MutationObserver((records) => { window.chartChanges += records.length; })
+            .observe(svg, {subtree: true, childList: true, attributes: true, characterData: true});
+    }
+}"""
+
+_DRAWN_AND_FRESH = """async () => {
+    // Each chart's tick labels, marker and bar positions as drawn in place, and as a fresh Plotly.newPlot
+    // of the same figure at the same width draws them.
+    const geometry = (root) => [...root.querySelectorAll('.xtick text, .ytick text, path.point, path.js-line')]
+        .map((e) => [e.textContent, e.getAttribute('transform'), e.getAttribute('d')].join(' '));
+    const pairs = [];
+    for (const chart of document.querySelectorAll('.live-chart')) {
+        const fresh = document.createElement('div');
+        fresh.style.width = `${chart.getBoundingClientRect().width}px`;
+        chart.parentElement.appendChild(fresh);
+        await Plotly.newPlot(fresh, chart.data, chart.layout, {displayModeBar: false});
+        pairs.push([geometry(chart), geometry(fresh)]);
+        fresh.remove();
+    }
+    return pairs;
+}"""
+
+
+def same_up_to_a_pixel(drawn: str, fresh: str) -> bool:
+    numbers = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+    a, b = numbers.findall(drawn), numbers.findall(fresh)
+    return numbers.sub("#", drawn) == numbers.sub("#", fresh) and all(
+        abs(float(x) - float(y)) <= 0.6 for x, y in zip(a, b, strict=True)
+    )
+
+
+def test_a_rerun_that_leaves_the_figures_unchanged_does_not_redraw_the_charts(app_url, page):
+    wait_for_page(page, f"{app_url}/sigmoid-bce")
+    expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    page.evaluate(_COUNT_CHART_CHANGES)
+    page.get_by_role("combobox", name="dtype of the torch calls").click()
+    page.get_by_role("option", name="float16", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]dtype=float16\b"), timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    assert page.evaluate("window.chartChanges") == 0
+
+
+def test_charts_moved_in_place_match_a_fresh_drawing_of_the_same_figure(app_url, page):
+    wait_for_page(page, f"{app_url}/sigmoid-bce?z=-2.5&y=0.6")
+    move_slider(page, "logit z", -2.8)
+    move_slider(page, "target y", 0.7)
+    expect(page.locator(".js-plotly-plot").nth(1)).to_have_attribute(
+        "aria-label", re.compile(r"y = 0\.7\b.*logit z = -2\.8\b"), timeout=TIMEOUT_MS
+    )
+    page.wait_for_timeout(1000)
+    for drawn, fresh in page.evaluate(_DRAWN_AND_FRESH):
+        assert len(drawn) == len(fresh)
+        assert all(same_up_to_a_pixel(a, b) for a, b in zip(drawn, fresh, strict=True)), (drawn, fresh)
+
+
 def test_a_chart_whose_plotly_cannot_load_says_so_in_words(browser, monkeypatch):
     monkeypatch.setenv("STREAMLIT_SERVER_ENABLE_STATIC_SERVING", "false")
     server, url = start_streamlit("app.py")
