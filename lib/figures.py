@@ -121,7 +121,7 @@ def signed_bars(labels: Sequence[str], values: Sequence[float], colors: Sequence
         "y1": 0,
         "line": {"color": palette.LOSS, "width": 1},
     }
-    figure = _figure([bars], "", y_title, shapes=[zero_line])
+    figure = _figure([bars], "", y_title, shapes=[zero_line], yaxis=_room_for_bar_labels(values))
     alt = "Bar chart: " + "; ".join(f"{label} = {_short(value)}" for label, value in zip(labels, values, strict=True))
     return Chart(figure, alt)
 
@@ -147,14 +147,32 @@ def grouped_bars(
         }
         for name, values, color in series
     ]
-    figure = _figure(
-        traces, "class k", y_title, barmode="group", yaxis={} if y_range is None else {"range": list(y_range)}
-    )
+    every_value = [value for _, values, _ in series for value in values]
+    yaxis = _room_for_bar_labels(every_value) if y_range is None else {"range": list(y_range)}
+    figure = _figure(traces, "class k", y_title, barmode="group", yaxis=yaxis)
     alt = "Grouped bar chart. " + " ".join(
         f"{name}: " + ", ".join(f"{c} = {_short(v)}" for c, v in zip(categories, values, strict=True)) + "."
         for name, values, _ in series
     )
     return Chart(figure, alt)
+
+
+BAR_LABEL_ROOM = 0.2
+"""Share of the bars' span added past the longest bar on each side that has bars: room for its label."""
+
+
+def _room_for_bar_labels(values: Sequence[float]) -> dict:
+    """The value axis from the lowest bar to the highest (zero included), plus room for the labels printed past the
+    bars' ends: without it plotly's range ends at the longest bar, and its label runs into the axis labels below
+    or the legend above."""
+    finite = [float(value) for value in values if np.isfinite(value)]
+    if not finite:
+        return {}
+    low, high = min(0.0, *finite), max(0.0, *finite)
+    room = BAR_LABEL_ROOM * ((high - low) or 1.0)
+    bottom = low - room if low < 0 else low
+    top = high + room if high > 0 or low == 0 else high
+    return {"range": [bottom, top]}
 
 
 def _short(value: float) -> str:

@@ -3,6 +3,7 @@
 import pytest
 from pages_helpers import charts, metric, open_page
 
+from lib import figures
 from ui import widgets
 
 LESSON_CHARTS = {
@@ -55,3 +56,17 @@ def test_a_static_folder_that_cannot_be_written_is_logged_not_raised(tmp_path, c
     not_a_folder.write_text("")
     widgets.serve_plotly_js(not_a_folder / "static")
     assert "cannot put plotly.js" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("values", "expected_range"),
+    [([-0.1269, 0.0, 0.1269], [-0.17766, 0.17766]), ([0.5, 2.0], [0.0, 2.4]), ([-2.0, -1.0], [-2.4, 0.0])],
+)
+def test_bar_charts_leave_a_fifth_of_their_span_past_the_longest_bar_for_its_label(values, expected_range):
+    chart = figures.signed_bars([f"bar {i}" for i in range(len(values))], values, ["#000000"] * len(values), "v")
+    assert list(chart.figure.layout.yaxis.range) == pytest.approx(expected_range)
+
+
+def test_bar_charts_of_nothing_but_zeros_or_non_finite_values_still_get_an_axis():
+    assert list(figures.signed_bars(["a", "b"], [0.0, 0.0], ["#000000"] * 2, "v").figure.layout.yaxis.range) == [0, 0.2]
+    assert figures.signed_bars(["a"], [float("nan")], ["#000000"], "v").figure.layout.yaxis.range is None

@@ -3,6 +3,7 @@ changes the numbers, the chart and the link."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from devtools.local_app import start_streamlit
@@ -190,6 +191,34 @@ def test_charts_moved_in_place_match_a_fresh_drawing_of_the_same_figure(app_url,
     for drawn, fresh in page.evaluate(_DRAWN_AND_FRESH):
         assert len(drawn) == len(fresh)
         assert all(same_up_to_a_pixel(a, b) for a, b in zip(drawn, fresh, strict=True)), (drawn, fresh)
+
+
+_BAR_LABEL_OVERLAPS = """() => {
+    // Pairs (bar label, axis or legend text) whose boxes intersect, in every chart on the page.
+    const overlaps = [];
+    const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    for (const chart of document.querySelectorAll('.js-plotly-plot')) {
+        const others = [...chart.querySelectorAll('.xtick text, .ytick text, .legendtext, .g-xtitle text')];
+        for (const label of chart.querySelectorAll('.bartext')) {
+            for (const other of others) {
+                if (meets(label.getBoundingClientRect(), other.getBoundingClientRect())) {
+                    overlaps.push([label.textContent, other.textContent]);
+                }
+            }
+        }
+    }
+    return overlaps;
+}"""
+
+
+@pytest.mark.parametrize(
+    "path", ["sigmoid-bce", "sigmoid-bce?z=-4&y=0.3&pw=3", "softmax-ce", "softmax-ce?t=1&eps=0.2", "soft-targets"]
+)
+def test_bar_labels_clear_the_axis_labels_and_the_legend(app_url, page, path):
+    wait_for_page(page, f"{app_url}/{path}")
+    page.locator(".bartext").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    assert page.evaluate(_BAR_LABEL_OVERLAPS) == []
 
 
 def test_a_chart_whose_plotly_cannot_load_says_so_in_words(browser, monkeypatch):
