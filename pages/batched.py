@@ -69,9 +69,11 @@ def tracked_progress(name: str, label: str):
     return update
 
 
-def run_heavy(name: str, label: str, work) -> None:
-    """A Stop button, a progress bar and the server's one heavy-work slot; the result is kept under ``name``."""
-    st.button("Stop", key=f"stop_{name}")
+def run_heavy(name: str, label: str, work, buttons) -> None:
+    """A Stop button in ``buttons`` (beside the one that started the run, and gone once it ends), a progress bar
+    and the server's one heavy-work slot; the result is kept under ``name``."""
+    stop = buttons.empty()
+    stop.button("Stop", key=f"stop_{name}")
     try:
         with heavy_work_slot():
             st.session_state[name] = work(tracked_progress(name, label))
@@ -81,6 +83,7 @@ def run_heavy(name: str, label: str, work) -> None:
             icon=":material/hourglass_top:",
         )
     st.session_state.pop(f"{name}_running", None)
+    stop.empty()
 
 
 st.subheader("Disagreement over a batch")
@@ -95,11 +98,13 @@ with middle:
 with right:
     seed = widgets.number_box(SEED, "seed", 1)
 spec = BatchSpec(int(n), float(scale), distribution, soft, int(seed))
-if st.button("Run the batch", type="primary"):
+buttons = st.container(horizontal=True)
+if buttons.button("Run the batch", type="primary"):
     run_heavy(
         "batch",
         f"{spec.n:,} elements on {device}:",
         lambda progress: (spec, disagreement_statistics(spec, dtype, device, progress=progress)),
+        buttons,
     )
 if "batch" in st.session_state:
     ran, report = st.session_state["batch"]
@@ -146,7 +151,8 @@ with middle:
     side = widgets.number_box(IntParam("side", 256, 2, caps["landscape_side"]), "grid side", 64)
 with right:
     bound = widgets.number_box(RANGE, "logits from −r to r, r =", 10.0)
-if st.button("Draw the landscape"):
+buttons = st.container(horizontal=True)
+if buttons.button("Draw the landscape"):
     run_heavy(
         "landscape",
         f"{int(side)}×{int(side)} grid:",
@@ -155,6 +161,7 @@ if st.button("Draw the landscape"):
             dtype,
             loss_landscape(implementation, (-bound, bound), int(side), int(side), dtype, device, progress=progress),
         ),
+        buttons,
     )
 if "landscape" in st.session_state:
     name, landscape_dtype, landscape = st.session_state["landscape"]
@@ -173,9 +180,10 @@ if "landscape" in st.session_state:
 
 st.subheader("Timing: a Python loop, NumPy and torch on your batch")
 interrupted_note("timing")
-if st.button("Time them"):
+buttons = st.container(horizontal=True)
+if buttons.button("Time them"):
     devices = [pick_device("cpu")] + ([device] if device.type != "cpu" else [])
-    run_heavy("timing", "timing:", lambda progress: timing_comparison(spec, devices, progress=progress))
+    run_heavy("timing", "timing:", lambda progress: timing_comparison(spec, devices, progress=progress), buttons)
 if "timing" in st.session_state:
     timings = st.session_state["timing"]
     st.dataframe(

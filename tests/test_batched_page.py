@@ -21,6 +21,12 @@ def test_batch_run_shows_the_engine_statistics_for_the_chosen_batch():
     )
 
 
+def test_the_stop_button_is_gone_once_a_run_has_finished():
+    app = open_page("batched", n="20000")
+    app.button[0].click().run()
+    assert [button.label for button in app.button] == ["Run the batch", "Draw the landscape", "Time them"]
+
+
 def test_batch_size_beyond_the_cpu_cap_falls_back_with_a_note():
     app = open_page("batched", n=str(CAPS["cpu"]["batch"] * 10))
     assert any("fell back to defaults" in w.value for w in app.warning)

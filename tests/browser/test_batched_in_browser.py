@@ -11,5 +11,6 @@ def test_batched_lab_runs_a_batch_and_draws_the_histogram(app_url, page, screens
     expect(table).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("300,000 elements", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(page.get_by_role("button", name="Stop")).to_have_count(0)
     assert page.get_by_text("Traceback").count() == 0
     screenshot("batched")
