@@ -39,13 +39,16 @@ class Curve:
 
 def _figure(traces: list[dict], x_title: str, y_title: str, height: int = 320, **layout) -> go.Figure:
     """One constructor call from plain dicts: about four times faster than adding traces and updating the
-    layout afterwards, which matters on every slider move."""
+    layout afterwards, which matters on every slider move. The empty "none" template: the browser applies the
+    Streamlit theme itself, and plotly's default template, copied into every figure, was half the cost of building
+    and serializing a chart."""
     axes = {"xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {"text": y_title}}}
     for axis, extra in (("xaxis", layout.pop("xaxis", {})), ("yaxis", layout.pop("yaxis", {}))):
         axes[axis] |= extra
     return go.Figure(
         data=traces,
         layout={
+            "template": "none",
             "height": height,
             "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
             "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
