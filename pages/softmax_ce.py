@@ -28,10 +28,11 @@ IGNORE_INDEX = -100
 
 st.title("Softmax & cross-entropy")
 fallback_slot = st.container()
+# A formula in braces is one unbreakable group for KaTeX: it moves to the next line whole, never split at "=".
 st.markdown(
     "K logits become K probabilities $q = \\mathrm{softmax}(z/T)$ that compete for one unit of mass. "
-    "Cross-entropy scores them against a target $t$: $\\ell = -\\sum_k t_k \\log q_k$, "
-    "which for a class index $y$ is $\\log\\sum_k e^{z_k} - z_y$."
+    "Cross-entropy scores them against a target $t$: ${\\ell = -\\sum_k t_k \\log q_k}$, "
+    "which for a class index $y$ is ${\\log\\sum_k e^{z_k} - z_y}$."
 )
 
 
