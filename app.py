@@ -11,7 +11,9 @@ FAVICON = Path(__file__).parent / "ui" / "favicon.svg"
 """A file, so the browser fetches the tab icon from this server: a Material icon name here makes every page
 load ask fonts.gstatic.com for it."""
 
-st.set_page_config(page_title="Logit Lab", page_icon=str(FAVICON), layout="wide")
+st.set_page_config(
+    page_title="Logit Lab", page_icon=str(FAVICON), layout="wide", initial_sidebar_state=widgets.initial_sidebar()
+)
 share_cores_between_sessions()
 widgets.serve_plotly_js()
 

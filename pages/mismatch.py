@@ -60,9 +60,7 @@ def opening_view() -> None:
     shared = seeded_segmentation()
     bce, ce = run_call(OPENING_A, shared), run_call(OPENING_B, shared)
     st.subheader("The classic: BCEWithLogitsLoss on two one-hot channels against CrossEntropyLoss")
-    first, second = st.columns(2)
-    first.metric("BCEWithLogitsLoss(preds, one_hot)", bce.shown)
-    second.metric("CrossEntropyLoss(preds, labels)", ce.shown)
+    widgets.metrics(("BCEWithLogitsLoss(preds, one_hot)", bce.shown), ("CrossEntropyLoss(preds, labels)", ce.shown))
     fixes = pd.DataFrame(
         {"fix": [name for name, _ in OPENING_FIXES], "value": [run_call(c, shared).shown for _, c in OPENING_FIXES]}
     )
@@ -199,9 +197,7 @@ def builder() -> None:
         st.error(f"{problem}; that option is left out.")
     with st.spinner("Searching single changes to either call…"):
         diagnosis = diagnose(call_a, call_b, shared)
-    first, second = st.columns(2)
-    first.metric("call A", diagnosis.a.shown)
-    second.metric("call B", diagnosis.b.shown)
+    widgets.metrics(("call A", diagnosis.a.shown), ("call B", diagnosis.b.shown))
     if diagnosis.agree:
         st.success(diagnosis.sentence, icon=":material/check:")
     elif diagnosis.best:

@@ -82,11 +82,10 @@ def lesson() -> None:
 
 def show_single(lesson, z, y, weight, pos_weight, wide, autograd_grad, dtype) -> None:
     p, loss = float(lesson.probabilities), float(lesson.loss)
-    first, second, third = st.columns(3)
-    first.metric("p = σ(z)", f"{p:.6g}")
-    second.metric("loss ℓ", f"{loss:.6g}")
-    third.metric(
-        "∂ℓ/∂z (formula)", f"{float(lesson.grad):.6g}", help=f"torch autograd in {dtype}: {float(autograd_grad):.6g}"
+    widgets.metrics(
+        ("p = σ(z)", f"{p:.6g}"),
+        ("loss ℓ", f"{loss:.6g}"),
+        ("∂ℓ/∂z (formula)", f"{float(lesson.grad):.6g}", f"torch autograd in {dtype}: {float(autograd_grad):.6g}"),
     )
     positive, negative = float(lesson.positive_term), float(lesson.negative_term)
     st.latex(

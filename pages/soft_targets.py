@@ -43,10 +43,9 @@ def one_target() -> None:
     entropy = float(dc.binary_entropy(y))
     kl = float(dc.binary_kl(y, p))
     with view:
-        first, second, third = st.columns(3)
-        first.metric("BCE(p, y)", f"{bce:.6g}")
-        second.metric("entropy floor H(y)", f"{entropy:.6g}")
-        third.metric("KL(y ‖ p) = BCE − H", f"{kl:.6g}")
+        widgets.metrics(
+            ("BCE(p, y)", f"{bce:.6g}"), ("entropy floor H(y)", f"{entropy:.6g}"), ("KL(y ‖ p) = BCE − H", f"{kl:.6g}")
+        )
         st.latex(
             r"\begin{aligned}\mathrm{BCE} &= -\big[(1-y)\log(1-p) + y\log p\big] \\"
             rf"&= -\big[{1 - y:.4g}\log {1 - p:.4g} + {y:.4g}\log {p:.4g}\big] = {bce:.6g}\end{{aligned}}"
@@ -90,11 +89,12 @@ def pixel_view() -> None:
         seed = widgets.int_slider(SEED, "noise seed")
     result = reconstruction(digit_image(), blur, sharpness, noise, seed)
     with view:
-        first, second, third, fourth = st.columns(4)
-        first.metric("BCE, reduction='sum'", f"{result.bce_sum:.5g}")
-        second.metric("BCE, reduction='mean'", f"{result.bce_mean:.5g}")
-        third.metric("entropy floor Σ H(x)", f"{result.entropy_sum:.5g}")
-        fourth.metric("Σ KL = sum − floor", f"{result.bce_sum - result.entropy_sum:.5g}")
+        widgets.metrics(
+            ("BCE, reduction='sum'", f"{result.bce_sum:.5g}"),
+            ("BCE, reduction='mean'", f"{result.bce_mean:.5g}"),
+            ("entropy floor Σ H(x)", f"{result.entropy_sum:.5g}"),
+            ("Σ KL = sum − floor", f"{result.bce_sum - result.entropy_sum:.5g}"),
+        )
         widgets.explain(
             "The PyTorch VAE example sums the 784 pixel losses (reduction='sum'); 'mean' divides by 784. Even a "
             f"perfect reconstruction scores the floor {result.entropy_sum:.5g}, because the digit's grey edge pixels "
@@ -127,10 +127,11 @@ def many_classes() -> None:
         mix = widgets.number_slider(MIX, "prediction q = (1 − m)·uniform + m·t, m =", 0.01)
     split = categorical_split(CLASS_TARGET, mix)
     with view:
-        first, second, third = st.columns(3)
-        first.metric("cross-entropy CE(t, q)", f"{split.cross_entropy:.6g}")
-        second.metric("entropy H(t)", f"{split.entropy:.6g}")
-        third.metric("KL(t ‖ q)", f"{split.kl:.6g}")
+        widgets.metrics(
+            ("cross-entropy CE(t, q)", f"{split.cross_entropy:.6g}"),
+            ("entropy H(t)", f"{split.entropy:.6g}"),
+            ("KL(t ‖ q)", f"{split.kl:.6g}"),
+        )
         st.latex(
             rf"\mathrm{{CE}}(t, q) = H(t) + \mathrm{{KL}}(t\,\|\,q) = {split.entropy:.5g} + {split.kl:.5g}"
             rf" = {split.cross_entropy:.6g}"

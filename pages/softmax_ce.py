@@ -83,10 +83,11 @@ def show(lesson, kind, target, smoothing, weight, temperature, autograd_grad, dt
     k = lesson.logits.size
     classes = [f"k={c}" for c in range(k)]
     loss = widgets.format_value(lesson.loss)
-    first, second, third = st.columns(3)
-    first.metric("loss ℓ", loss)
-    second.metric("log Σ exp(z/T)", f"{lesson.log_sum_exp:.6g}")
-    third.metric("target logit Σ t̃·z/T", f"{lesson.target_logit:.6g}")
+    widgets.metrics(
+        ("loss ℓ", loss),
+        ("log Σ exp(z/T)", f"{lesson.log_sum_exp:.6g}"),
+        ("target logit Σ t̃·z/T", f"{lesson.target_logit:.6g}"),
+    )
     if lesson.ignored:
         st.info(
             f"The target equals ignore_index ({IGNORE_INDEX}): this sample contributes nothing. With 'mean' the loss "
@@ -94,8 +95,9 @@ def show(lesson, kind, target, smoothing, weight, temperature, autograd_grad, dt
         )
     elif weight is None:
         st.latex(
-            r"\ell = \log\sum_k e^{z_k/T} - \sum_k \tilde t_k\, z_k/T"
-            rf" = {lesson.log_sum_exp:.5g} - ({lesson.target_logit:.5g}) = {float(lesson.contributions.sum()):.6g}"
+            r"\begin{aligned}\ell &= \log\sum_k e^{z_k/T} - \sum_k \tilde t_k\, z_k/T \\"
+            rf"&= {lesson.log_sum_exp:.5g} - ({lesson.target_logit:.5g}) = {float(lesson.contributions.sum()):.6g}"
+            r"\end{aligned}"
         )
         widgets.explain(
             "The log-sum-exp decomposition: the first term is the same for every target, the second is the "

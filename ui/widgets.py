@@ -76,6 +76,11 @@ def _check_link_value(param: Param) -> None:
         st.session_state.setdefault(_FALLBACKS, {})[param.key] = (param, problem)
 
 
+NUMBER_BOX_WIDTH = 110
+"""Pixels: wide enough for "-100.00" beside its step buttons; the slider takes the rest of the row, and on a
+narrow screen the box wraps under it rather than cutting the number off."""
+
+
 def _copy_state(source: str, destination: str) -> None:
     st.session_state[destination] = st.session_state[source]
 
@@ -88,8 +93,7 @@ def _slider_with_box(param: NumberParam | IntParam, label: str, step: float, hel
     """
     _check_link_value(param)
     box_key = f"{param.key}__box_{param.low:g}_{param.high:g}"
-    slider_column, box_column = st.columns([3, 1.25], vertical_alignment="bottom")
-    with slider_column:
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         value = st.slider(
             label,
             param.low,
@@ -102,7 +106,6 @@ def _slider_with_box(param: NumberParam | IntParam, label: str, step: float, hel
             on_change=_copy_state,
             args=(param.key, box_key),
         )
-    with box_column:
         st.number_input(
             f"{label}, typed",
             param.low,
@@ -113,6 +116,7 @@ def _slider_with_box(param: NumberParam | IntParam, label: str, step: float, hel
             label_visibility="collapsed",
             on_change=_copy_state,
             args=(box_key, param.key),
+            width=NUMBER_BOX_WIDTH,
         )
     return value
 
@@ -198,6 +202,12 @@ def presentation_toggle() -> bool:
     if on:
         st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
     return on
+
+
+def initial_sidebar() -> str:
+    """A link in presentation mode (``?present=true``) opens with the sidebar folded, leaving a projector's whole
+    width to the lesson; the sidebar's own button brings it back."""
+    return "collapsed" if st.query_params.get(PRESENT.key, "").lower() == "true" else "auto"
 
 
 def presenting() -> bool:
@@ -288,6 +298,14 @@ def chart(figure_and_alt: Chart, key: str) -> None:
     spec = figure.to_plotly_json()
     spec["layout"].pop("template", None)
     _live_chart(data={"figure": to_json_plotly(spec), "alt": figure_and_alt.alt}, key=key, width="stretch")
+
+
+def metrics(*shown: tuple[str, str] | tuple[str, str, str]) -> None:
+    """Numbers side by side, each a metric (label, value, optional help). On a narrow screen (a 1024-pixel
+    projector with the sidebar open) they wrap to the next line rather than cutting digits off."""
+    with st.container(horizontal=True, gap="large"):
+        for label, value, *help in shown:
+            st.metric(label, value, help=help[0] if help else None, width="content")
 
 
 def format_value(value: np.ndarray) -> str:

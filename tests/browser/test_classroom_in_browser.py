@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from test_lessons_in_browser import TIMEOUT_MS, metric_value, move_slider, wait_for_page
 
@@ -75,3 +76,42 @@ def test_exercises_predict_then_reveal(app_url, page, screenshot):
     expect(card.get_by_text("double sigmoid")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("1 of 12 revealed, 1 predicted right")).to_be_visible(timeout=TIMEOUT_MS)
     screenshot("exercises")
+
+
+_CRAMPED = """() => {
+    // Metric values that overlap one another or do not show all their digits, and number boxes too narrow
+    // for the number they hold.
+    const problems = [];
+    const values = [...document.querySelectorAll('[data-testid="stMetricValue"]')];
+    const boxes = values.map((v) => v.getBoundingClientRect());
+    const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    values.forEach((v, i) => {
+        const inner = v.querySelector('div') || v;
+        if (inner.scrollWidth > inner.clientWidth + 1) problems.push(`metric ${v.textContent} is cut off`);
+        boxes.forEach((b, j) => {
+            if (j > i && meets(boxes[i], b)) problems.push(`${v.textContent} overlaps ${values[j].textContent}`);
+        });
+    });
+    for (const input of document.querySelectorAll('[data-testid="stNumberInput"] input')) {
+        if (input.scrollWidth > input.clientWidth + 1) problems.push(`number box ${input.value} is too narrow`);
+    }
+    return problems;
+}"""
+
+
+@pytest.mark.parametrize("present", ["false", "true"])
+@pytest.mark.parametrize("path", ["sigmoid-bce", "softmax-ce", "soft-targets"])
+def test_a_1024_by_768_projector_shows_every_number_whole(app_url, browser, path, present):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    tab = context.new_page()
+    wait_for_page(tab, f"{app_url}/{path}?present={present}")
+    tab.wait_for_timeout(500)
+    assert tab.evaluate(_CRAMPED) == []
+    context.close()
+
+
+def test_a_presentation_link_opens_with_the_sidebar_folded(app_url, page):
+    wait_for_page(page, f"{app_url}/sigmoid-bce?present=true")
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true", timeout=TIMEOUT_MS)
+    wait_for_page(page, f"{app_url}/sigmoid-bce")
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false", timeout=TIMEOUT_MS)
