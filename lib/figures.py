@@ -173,6 +173,8 @@ def _room_for_bar_labels(values: Sequence[float]) -> dict:
         return {}
     low, high = min(0.0, *finite), max(0.0, *finite)
     room = BAR_LABEL_ROOM * ((high - low) or 1.0)
+    if not np.isfinite(room):
+        return {}
     bottom = low - room if low < 0 else low
     top = high + room if high > 0 or low == 0 else high
     return {"range": [bottom, top]}

@@ -67,6 +67,7 @@ def test_bar_charts_leave_a_fifth_of_their_span_past_the_longest_bar_for_its_lab
     assert list(chart.figure.layout.yaxis.range) == pytest.approx(expected_range)
 
 
-def test_bar_charts_of_nothing_but_zeros_or_non_finite_values_still_get_an_axis():
+def test_bar_charts_of_zeros_non_finite_or_overflowing_values_still_get_an_axis():
     assert list(figures.signed_bars(["a", "b"], [0.0, 0.0], ["#000000"] * 2, "v").figure.layout.yaxis.range) == [0, 0.2]
     assert figures.signed_bars(["a"], [float("nan")], ["#000000"], "v").figure.layout.yaxis.range is None
+    assert figures.signed_bars(["a", "b"], [1e308, -1e308], ["#000000"] * 2, "v").figure.layout.yaxis.range is None
