@@ -77,8 +77,8 @@ def _check_link_value(param: Param) -> None:
 
 
 NUMBER_BOX_WIDTH = 110
-"""Pixels: wide enough for "-100.00" beside its step buttons; the slider takes the rest of the row, and on a
-narrow screen the box wraps under it rather than cutting the number off."""
+"""Pixels: wide enough for "-100.00"; the slider takes the rest of the row, and on a narrow screen the box wraps
+under it rather than cutting the number off."""
 
 
 def _copy_state(source: str, destination: str) -> None:
