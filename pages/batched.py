@@ -69,14 +69,17 @@ def tracked_progress(name: str, label: str):
     return update
 
 
-def run_heavy(name: str, label: str, work, buttons) -> None:
-    """A Stop button in ``buttons`` (beside the one that started the run, and gone once it ends), a progress bar
-    and the server's one heavy-work slot; the result is kept under ``name``."""
+def heavy_run_button(button_label: str, name: str, progress_label: str, work, primary: bool = False) -> None:
+    """A button that runs ``work`` with a Stop button beside it (gone once the run ends), a progress bar and the
+    server's one heavy-work slot; the result is kept under ``name``."""
+    buttons = st.container(horizontal=True)
+    if not buttons.button(button_label, type="primary" if primary else "secondary"):
+        return
     stop = buttons.empty()
     stop.button("Stop", key=f"stop_{name}")
     try:
         with heavy_work_slot():
-            st.session_state[name] = work(tracked_progress(name, label))
+            st.session_state[name] = work(tracked_progress(name, progress_label))
     except ServerBusy:
         st.warning(
             "Another user's heavy run is in progress on this server; try again in a few seconds.",
@@ -98,14 +101,13 @@ with middle:
 with right:
     seed = widgets.number_box(SEED, "seed", 1)
 spec = BatchSpec(int(n), float(scale), distribution, soft, int(seed))
-buttons = st.container(horizontal=True)
-if buttons.button("Run the batch", type="primary"):
-    run_heavy(
-        "batch",
-        f"{spec.n:,} elements on {device}:",
-        lambda progress: (spec, disagreement_statistics(spec, dtype, device, progress=progress)),
-        buttons,
-    )
+heavy_run_button(
+    "Run the batch",
+    "batch",
+    f"{spec.n:,} elements on {device}:",
+    lambda progress: (spec, disagreement_statistics(spec, dtype, device, progress=progress)),
+    primary=True,
+)
 if "batch" in st.session_state:
     ran, report = st.session_state["batch"]
     st.markdown(
@@ -151,18 +153,16 @@ with middle:
     side = widgets.number_box(IntParam("side", 256, 2, caps["landscape_side"]), "grid side", 64)
 with right:
     bound = widgets.number_box(RANGE, "logits from −r to r, r =", 10.0)
-buttons = st.container(horizontal=True)
-if buttons.button("Draw the landscape"):
-    run_heavy(
-        "landscape",
-        f"{int(side)}×{int(side)} grid:",
-        lambda progress: (
-            implementation,
-            dtype,
-            loss_landscape(implementation, (-bound, bound), int(side), int(side), dtype, device, progress=progress),
-        ),
-        buttons,
-    )
+heavy_run_button(
+    "Draw the landscape",
+    "landscape",
+    f"{int(side)}×{int(side)} grid:",
+    lambda progress: (
+        implementation,
+        dtype,
+        loss_landscape(implementation, (-bound, bound), int(side), int(side), dtype, device, progress=progress),
+    ),
+)
 if "landscape" in st.session_state:
     name, landscape_dtype, landscape = st.session_state["landscape"]
     finite = landscape.loss[~pd.isna(landscape.loss)]
@@ -180,10 +180,10 @@ if "landscape" in st.session_state:
 
 st.subheader("Timing: a Python loop, NumPy and torch on your batch")
 interrupted_note("timing")
-buttons = st.container(horizontal=True)
-if buttons.button("Time them"):
-    devices = [pick_device("cpu")] + ([device] if device.type != "cpu" else [])
-    run_heavy("timing", "timing:", lambda progress: timing_comparison(spec, devices, progress=progress), buttons)
+timed_devices = [pick_device("cpu")] + ([device] if device.type != "cpu" else [])
+heavy_run_button(
+    "Time them", "timing", "timing:", lambda progress: timing_comparison(spec, timed_devices, progress=progress)
+)
 if "timing" in st.session_state:
     timings = st.session_state["timing"]
     st.dataframe(
