@@ -64,7 +64,7 @@ def parse_logit_target_rows(text: str, max_rows: int) -> tuple[np.ndarray, np.nd
 
     Each logit must be finite within ±10⁴ and each target in [0, 1]; a trailing comma is allowed.
     """
-    pairs = [pair for pair in text.split(",")]
+    pairs = text.split(",")
     if pairs and not pairs[-1].strip() and len(pairs) > 1:
         pairs.pop()
     if len(pairs) > max_rows:
@@ -83,7 +83,7 @@ def parse_logit_target_rows(text: str, max_rows: int) -> tuple[np.ndarray, np.nd
 
 
 def format_logit_target_rows(logits: np.ndarray, targets: np.ndarray) -> str:
-    """The inverse of :func:`parse_logit_target_rows`: ``"z:y,z:y"`` with each number as short as it reads back."""
+    """The text :func:`parse_logit_target_rows` reads: ``"z:y,z:y"``, each number to 6 significant digits."""
     return ",".join(f"{float(z):g}:{float(y):g}" for z, y in zip(logits, targets, strict=True))
 
 
