@@ -83,8 +83,13 @@ def parse_logit_target_rows(text: str, max_rows: int) -> tuple[np.ndarray, np.nd
 
 
 def format_logit_target_rows(logits: np.ndarray, targets: np.ndarray) -> str:
-    """The text :func:`parse_logit_target_rows` reads: ``"z:y,z:y"``, each number to 6 significant digits."""
-    return ",".join(f"{float(z):g}:{float(y):g}" for z, y in zip(logits, targets, strict=True))
+    """The text :func:`parse_logit_target_rows` reads: ``"z:y,z:y"``, each number read back exactly."""
+    return ",".join(f"{shortest_text(z)}:{shortest_text(y)}" for z, y in zip(logits, targets, strict=True))
+
+
+def shortest_text(value: float) -> str:
+    """The shortest decimal that reads back as exactly ``value`` (Python's ``repr``), whole numbers without ".0"."""
+    return repr(float(value)).removesuffix(".0")
 
 
 def _to_array(parsed: object, max_elements: int) -> ParseResult:

@@ -94,3 +94,24 @@ def test_formatted_rows_parse_back_to_the_same_numbers():
     logits, targets, problem = parse_logit_target_rows(text, 50)
     assert text == "1.1:1,-2.5:0.25,30:0" and problem is None
     assert logits.tolist() == [1.1, -2.5, 30.0] and targets.tolist() == [1.0, 0.25, 0.0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=-1e4, max_value=1e4, allow_nan=False),
+            st.floats(min_value=0.0, max_value=1.0, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_formatted_rows_read_back_exactly_for_any_table_edit(rows):
+    """A table edit such as 1.2345678 reaches the link unrounded, so the link reopens the very same numbers."""
+    from lib.parsing import format_logit_target_rows, parse_logit_target_rows
+
+    logits, targets = (np.array(column) for column in zip(*rows, strict=True))
+    read_logits, read_targets, problem = parse_logit_target_rows(format_logit_target_rows(logits, targets), 50)
+    assert problem is None
+    assert read_logits.tolist() == logits.tolist() and read_targets.tolist() == targets.tolist()

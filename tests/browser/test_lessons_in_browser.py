@@ -103,8 +103,9 @@ def test_stability_page_shows_the_sweep_and_the_log_sum_exp_steps(app_url, page,
 
 
 def test_bce_batch_table_edit_recomputes_and_goes_into_the_link(app_url, page, screenshot):
-    wait_for_page(page, f"{app_url}/sigmoid-bce?mode=batch")
-    expect(metric_value(page, "loss, reduction")).to_have_text("0.351783", timeout=TIMEOUT_MS)
+    """The edited cell goes into the link, and the rows not edited keep every digit they were given."""
+    wait_for_page(page, f"{app_url}/sigmoid-bce?mode=batch&rows=1.1:1,2.2:1,0.5:0,-1.1:0,-2.123456789:0")
+    expect(metric_value(page, "loss, reduction")).to_have_text("0.353364", timeout=TIMEOUT_MS)
     editor = page.locator('[data-testid="stDataFrame"]').first
     editor.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
@@ -113,9 +114,10 @@ def test_bce_batch_table_edit_recomputes_and_goes_into_the_link(app_url, page, s
     page.wait_for_timeout(300)
     page.keyboard.type("5")
     page.keyboard.press("Enter")
-    expect(metric_value(page, "loss, reduction")).to_have_text("0.295659", timeout=TIMEOUT_MS)
+    expect(metric_value(page, "loss, reduction")).to_have_text("0.29724", timeout=TIMEOUT_MS)
     page.get_by_role("button", name=re.compile("Copy a link to this view")).first.click()
-    expect(page.locator('[data-testid="stCode"] code').filter(has_text="rows=5%3A1").first).to_be_visible()
+    link = page.locator('[data-testid="stCode"] code').filter(has_text="rows=5%3A1").first
+    expect(link).to_contain_text("-2.123456789%3A0")
     screenshot("bce-batch-edited")
 
 
