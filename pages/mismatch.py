@@ -23,6 +23,7 @@ from lib.mismatch import (
     run_call,
 )
 from lib.mismatch_inputs import MAX_ELEMENTS, as_text, generated_tensors, pasted_tensors, weights_from_text
+from lib.parsing import shortest_text
 from lib.presets import OPENING_A, OPENING_B, OPENING_FIXES, PRESETS, seeded_segmentation
 from lib.torch_losses import DTYPES
 from lib.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
@@ -144,7 +145,7 @@ def call_builder(prefix: str, default: LossCall, title: str) -> tuple[LossCall, 
 
 
 def _numbers(values: tuple[float, ...] | None) -> str:
-    return "" if values is None else ", ".join(f"{v:g}" for v in values)
+    return "" if values is None else ", ".join(shortest_text(v) for v in values)
 
 
 @st.fragment

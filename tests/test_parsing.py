@@ -108,7 +108,7 @@ def test_formatted_rows_parse_back_to_the_same_numbers():
     )
 )
 def test_formatted_rows_read_back_exactly_for_any_table_edit(rows):
-    """A table edit such as 1.2345678 reaches the link unrounded, so the link reopens the very same numbers."""
+    """Rows rewritten into the link after a table edit read back bit-exact, whatever digits they were given."""
     from lib.parsing import format_logit_target_rows, parse_logit_target_rows
 
     logits, targets = (np.array(column) for column in zip(*rows, strict=True))
