@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib.device import share_cores_between_sessions
-from ui import widgets
+from lib.batched.device import share_cores_between_sessions
+from ui import registry, widgets
 
 FAVICON = Path(__file__).parent / "ui" / "favicon.svg"
 """A file, so the browser fetches the tab icon from this server: a Material icon name here makes every page
@@ -14,26 +14,29 @@ load ask fonts.gstatic.com for it."""
 st.set_page_config(
     page_title="Logit Lab", page_icon=str(FAVICON), layout="wide", initial_sidebar_state=widgets.initial_sidebar()
 )
-share_cores_between_sessions()
-widgets.serve_plotly_js()
 
-PAGES = {
-    "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
-    "Lessons": [
-        st.Page("pages/sigmoid_bce.py", title="Sigmoid & BCE", icon=":material/show_chart:", url_path="sigmoid-bce"),
-        st.Page(
-            "pages/softmax_ce.py", title="Softmax & cross-entropy", icon=":material/bar_chart:", url_path="softmax-ce"
-        ),
-        st.Page("pages/soft_targets.py", title="Soft targets", icon=":material/gradient:", url_path="soft-targets"),
-        st.Page("pages/stability.py", title="Numerical stability", icon=":material/warning:", url_path="stability"),
-    ],
-    "Tools": [
-        st.Page("pages/mismatch.py", title="Mismatch debugger", icon=":material/bug_report:", url_path="mismatch"),
-        st.Page("pages/batched.py", title="Batched lab", icon=":material/speed:", url_path="batched"),
-        st.Page("pages/exercises.py", title="Exercises", icon=":material/quiz:", url_path="exercises"),
-    ],
-}
 
-page = st.navigation(PAGES)
+@st.cache_resource
+def _prepare_process() -> None:
+    """Work for the whole server process, once: torch's thread count, and plotly.js in the static folder."""
+    share_cores_between_sessions()
+    widgets.serve_plotly_js()
+
+
+_prepare_process()
+
+
+def _navigation() -> dict[str, list]:
+    sections: dict[str, list] = {
+        "": [st.Page(registry.HOME.script, title=registry.HOME.title, icon=registry.HOME.icon, default=True)]
+    }
+    for entry in registry.PAGES:
+        sections.setdefault(entry.section, []).append(
+            st.Page(entry.script, title=entry.title, icon=entry.icon, url_path=entry.url_path)
+        )
+    return sections
+
+
+page = st.navigation(_navigation())
 widgets.presentation_toggle()
 page.run()

@@ -21,8 +21,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.batched import BatchSpec, bce_with_logits_mean, disagreement_statistics, loss_landscape, mean_path
-from lib.device import pick_device
+from lib.batched.device import pick_device
+from lib.batched.engine import BatchSpec, bce_with_logits_mean, disagreement_statistics, loss_landscape, mean_path
 
 
 def best_seconds_interleaved(

@@ -1,4 +1,16 @@
-"""Logit Lab's maths: hand-written NumPy losses, their torch twins, agreement and batched engines.
+"""Logit Lab's maths, grouped by role; nothing here imports streamlit.
 
-Nothing in this package imports streamlit; the pages in ``pages/`` only draw what it computes.
+- :mod:`lib.losses`: the hand-written NumPy losses that mirror ``torch.nn.functional``, their decomposition into
+  terms and gradients, other frameworks' formulas, and the torch side of every comparison.
+- :mod:`lib.agreement`: one scenario, every implementation that should agree, and why some don't; the lessons and
+  the debugger both use it.
+- :mod:`lib.lessons`: the numbers behind each lesson page, the exercises and the *Copy as PyTorch* scripts.
+- :mod:`lib.debugger`: the mismatch debugger: loss calls run on real torch, the diagnosis, the script it writes,
+  its inputs and the catalogue presets (``python3 -m lib.debugger``).
+- :mod:`lib.batched`: the batched engine on any device, its fused pass, the device choice, caps and the heavy-work
+  slot.
+- :mod:`lib.view`: plain-data helpers for the pages: figures and their alt text, the palette, link parameters and
+  pasted text.
+
+The pages in ``app_pages/`` only lay out what these compute.
 """

@@ -10,11 +10,11 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def open_page(page: str, **query: str) -> AppTest:
-    """The app, navigated to pages/{page}.py with the given link parameters, run without exceptions."""
+    """The app, navigated to app_pages/{page}.py with the given link parameters, run without exceptions."""
     app = AppTest.from_file(APP, default_timeout=60)
     app.query_params.update(query)
     app.run()
-    app.switch_page(f"pages/{page}.py")
+    app.switch_page(f"app_pages/{page}.py")
     app.run()
     assert not app.exception, app.exception
     return app

@@ -6,17 +6,11 @@ import torch
 import torch.nn.functional as F
 from oracle import t64
 
-from lib import handwritten as hw
-from lib.agreement import (
-    REFERENCE,
-    BinaryScenario,
-    MulticlassScenario,
-    agrees,
-    binary_agreement,
-    difference,
-    multiclass_agreement,
-)
-from lib.torch_losses import DTYPES, evaluate, sigmoid_saturation_logit
+from lib.agreement.binary import BinaryScenario, binary_agreement
+from lib.agreement.multiclass import MulticlassScenario, multiclass_agreement
+from lib.agreement.table import REFERENCE, agrees, difference
+from lib.losses import handwritten as hw
+from lib.losses.torch_losses import DTYPES, evaluate, sigmoid_saturation_logit
 
 
 def row(table, prefix):

@@ -5,22 +5,20 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lib import handwritten as hw
-from lib.batched import (
+from lib.batched.device import available_devices, pick_device, share_cores_between_sessions
+from lib.batched.engine import (
     IMPLEMENTATIONS,
     BatchSpec,
-    ServerBusy,
     bce_with_logits_elementwise,
     bce_with_logits_mean,
-    caps_for,
     disagreement_statistics,
     draw_chunk,
-    heavy_work_slot,
     loss_landscape,
     python_loop_bce_mean,
     timing_comparison,
 )
-from lib.device import available_devices, pick_device, share_cores_between_sessions
+from lib.batched.limits import ServerBusy, caps_for, heavy_work_slot
+from lib.losses import handwritten as hw
 
 CPU = torch.device("cpu")
 needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")

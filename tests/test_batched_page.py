@@ -4,7 +4,8 @@ import pytest
 import torch
 from pages_helpers import charts, open_page
 
-from lib.batched import CAPS, BatchSpec, disagreement_statistics
+from lib.batched.engine import BatchSpec, disagreement_statistics
+from lib.batched.limits import CAPS
 
 
 def test_batch_run_shows_the_engine_statistics_for_the_chosen_batch():

@@ -3,7 +3,7 @@
 import pytest
 from pages_helpers import charts, metric, open_page
 
-from lib import figures
+from lib.view import figures
 from ui import widgets
 
 LESSON_CHARTS = {

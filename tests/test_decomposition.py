@@ -7,8 +7,8 @@ import pytest
 import torch.nn.functional as F
 from oracle import assert_matches, t64
 
-from lib import decomposition as dc
-from lib import handwritten as hw
+from lib.losses import decomposition as dc
+from lib.losses import handwritten as hw
 
 SEEDS = range(40)
 REDUCTIONS = ["none", "mean", "sum"]

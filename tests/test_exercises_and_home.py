@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from pages_helpers import open_page
 
-from lib.exercises import RIGHT, WIRINGS, WORSE, WRONG, estimate_question, run_wiring
-from lib.presets import THREE_BY_THREE
+from lib.debugger.presets import THREE_BY_THREE
+from lib.lessons.exercises import RIGHT, WIRINGS, WORSE, WRONG, estimate_question, run_wiring
 
 BINARY = (np.array([1.1, 2.2, 0.5, -1.1, -2.2]), np.array([1.0, 1.0, 0.0, 0.0, 0.0]))
 CLASSES = (THREE_BY_THREE, np.array([0, 1, 2]))

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lib import frameworks as fw
+from lib.losses import frameworks as fw
 
 
 def test_keras_default_bce_reads_logits_as_probabilities_8_0151_against_1_1140():

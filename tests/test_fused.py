@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 
 from devtools.local_app import ROOT
-from lib import fused
-from lib.batched import bce_with_logits_mean, mean_path
+from lib.batched import fused
+from lib.batched.engine import bce_with_logits_mean, mean_path
 
 CPU = torch.device("cpu")
 needs_compiler = pytest.mark.skipif(shutil.which("g++") is None, reason="torch.compile needs a C++ compiler on CPU")
@@ -98,7 +98,7 @@ def test_without_a_compiler_the_engine_falls_back_to_torchs_call_and_the_same_me
     script = textwrap.dedent(
         """
         import torch, torch.nn.functional as F
-        from lib.batched import bce_with_logits_mean, mean_path
+        from lib.batched.engine import bce_with_logits_mean, mean_path
         z, y = torch.linspace(-9, 9, 1001), torch.linspace(0, 1, 1001)
         print(mean_path(z))
         print(abs(bce_with_logits_mean(z, y) - float(F.binary_cross_entropy_with_logits(z.double(), y.double()))))

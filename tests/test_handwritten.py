@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from oracle import assert_matches, t64
 
-from lib import handwritten as hw
+from lib.losses import handwritten as hw
 
 SEEDS = range(60)
 REDUCTIONS = ["none", "mean", "sum"]

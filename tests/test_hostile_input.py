@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pages_helpers import open_page
 
-from lib.parsing import parse_logit_target_rows
+from lib.view.parsing import parse_logit_target_rows
 
 PAGE_KEYS = {
     "home": ["present"],
@@ -87,7 +87,7 @@ def test_html_is_only_ever_injected_from_the_app_itself_and_escaped():
     root = Path(__file__).resolve().parents[1]
     users = [
         p
-        for p in [*root.glob("pages/*.py"), *root.glob("ui/*.py"), root / "app.py"]
+        for p in [*root.glob("app_pages/*.py"), *root.glob("ui/*.py"), root / "app.py"]
         if "unsafe_allow_html" in p.read_text()
     ]
     assert users == [root / "ui/widgets.py"]

@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from oracle import assert_matches, t64
 
-from lib.lessons import bce_curve_over_logits, bce_curve_over_probability, binary_lesson, softmax_lesson
+from lib.lessons.binary import bce_curve_over_logits, bce_curve_over_probability, binary_lesson
+from lib.lessons.softmax import softmax_lesson
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

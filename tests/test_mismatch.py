@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from script_runner import run_scripts
 
-from lib.mismatch import (
+from lib.debugger.calls import (
     BCE_WITH_LOGITS,
     ENCODINGS,
     LABELS_FLOAT,
@@ -20,11 +20,11 @@ from lib.mismatch import (
     TRANSFORMS,
     LossCall,
     SharedTensors,
-    diagnose,
-    pytorch_snippet,
     run_call,
 )
-from lib.presets import OPENING_A, OPENING_B, OPENING_FIXES, PRESETS, seeded_segmentation
+from lib.debugger.diagnosis import diagnose
+from lib.debugger.presets import OPENING_A, OPENING_B, OPENING_FIXES, PRESETS, seeded_segmentation
+from lib.debugger.script import pytorch_snippet
 
 
 @pytest.mark.parametrize("code", list(PRESETS))

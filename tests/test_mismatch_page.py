@@ -3,8 +3,8 @@
 import pytest
 from pages_helpers import metric, open_page
 
-from lib.mismatch import pytorch_snippet
-from lib.presets import PRESETS
+from lib.debugger.presets import PRESETS
+from lib.debugger.script import pytorch_snippet
 
 
 def test_opening_view_shows_the_seeded_forum_case_and_both_fixes():

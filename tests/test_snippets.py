@@ -5,10 +5,9 @@ import pytest
 from pages_helpers import metric, open_page
 from script_runner import run_scripts
 
-from lib import decomposition as dc
-from lib import handwritten as hw
-from lib.agreement import BinaryScenario, MulticlassScenario, binary_agreement, multiclass_agreement
-from lib.snippets import (
+from lib.agreement.binary import BinaryScenario, binary_agreement
+from lib.agreement.multiclass import MulticlassScenario, multiclass_agreement
+from lib.lessons.snippets import (
     bce_snippet,
     binary_soft_snippet,
     ce_snippet,
@@ -16,8 +15,10 @@ from lib.snippets import (
     log_sum_exp_snippet,
     saturation_snippet,
 )
-from lib.soft_targets import categorical_split
-from lib.stability import log_sum_exp_steps, logsigmoid_sweep
+from lib.lessons.soft_targets import categorical_split
+from lib.lessons.stability import log_sum_exp_steps, logsigmoid_sweep
+from lib.losses import decomposition as dc
+from lib.losses import handwritten as hw
 from ui.widgets import format_value
 
 BCE_CASES = {

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from pages_helpers import metric, open_page, shown
 
-from lib.soft_targets import digit_image, reconstruction
+from lib.lessons.soft_targets import digit_image, reconstruction
 
 
 def test_soft_targets_page_works_the_0_6_against_0_7_example():

@@ -5,11 +5,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lib import handwritten as hw
-from lib.agreement import TOLERANCES
-from lib.soft_targets import categorical_split, digit_image, gaussian_blur, reconstruction
-from lib.stability import log_sum_exp_steps, logsigmoid_sweep
-from lib.torch_losses import DTYPES, sigmoid_saturation_logit, sigmoid_underflow_logit
+from lib.agreement.table import TOLERANCES
+from lib.lessons.soft_targets import categorical_split, digit_image, gaussian_blur, reconstruction
+from lib.lessons.stability import log_sum_exp_steps, logsigmoid_sweep
+from lib.losses import handwritten as hw
+from lib.losses.torch_losses import DTYPES, sigmoid_saturation_logit, sigmoid_underflow_logit
 
 SWEEP = np.linspace(-200.0, 200.0, 801)
 

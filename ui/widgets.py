@@ -1,6 +1,6 @@
 """The widgets every page shares: URL-bound controls, charts with alt text, the agreement panel.
 
-Each control is declared once as a :mod:`lib.url_state` parameter and bound to the query string,
+Each control is declared once as a :mod:`lib.view.url_state` parameter and bound to the query string,
 so any view is a link. A value in the link that cannot be used falls back to the default, and the
 page says so through :func:`show_url_fallbacks`.
 """
@@ -20,10 +20,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.io.json import to_json_plotly
 
-from lib.agreement import REFERENCE, AgreementTable
-from lib.figures import Chart
-from lib.parsing import format_logit_target_rows
-from lib.url_state import ChoiceParam, FlagParam, IntParam, NumberParam, Param, fallback_note
+from lib.agreement.table import REFERENCE, AgreementTable
+from lib.view.figures import Chart
+from lib.view.parsing import format_logit_target_rows
+from lib.view.url_state import ChoiceParam, FlagParam, IntParam, NumberParam, Param, fallback_note
 
 _FALLBACKS = "_url_fallbacks"
 PRESENT = FlagParam("present", False)
@@ -188,7 +188,7 @@ def number_box(param: NumberParam | IntParam, label: str, step: float, help: str
 
 
 def text_box(key: str, label: str, default: str, max_chars: int, help: str | None = None, area: bool = False) -> str:
-    """Free text bound to ``?{key}=``, capped at ``max_chars``; the page parses it with lib.parsing."""
+    """Free text bound to ``?{key}=``, capped at ``max_chars``; the page parses it with lib.view.parsing."""
     widget = st.text_area if area else st.text_input
     return widget(label, default, max_chars=max_chars, key=key, bind="query-params", help=help)
 

@@ -38,22 +38,8 @@ def browser(app_url):
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        _warm_up(chromium, app_url)
         yield chromium
         chromium.close()
-
-
-def _warm_up(chromium, app_url: str) -> None:
-    """Open the home page once, as the first visitor after a server start would.
-
-    Streamlit treats a folder named pages/ beside the entry point as a v1 multipage app until the first
-    st.navigation call, so the very first session after a start shows a spurious "Page not found" dialog
-    when it opens on a page other than the home page. Every later session is unaffected.
-    """
-    tab = chromium.new_page()
-    tab.goto(app_url)
-    tab.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
-    tab.close()
 
 
 @pytest.fixture

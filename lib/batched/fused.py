@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 
 import torch
@@ -35,6 +36,8 @@ PROBE_SIZE = 1 << 20
 """Length of the first call, which builds the pass: inductor tunes the build to the first length it sees, so it must
 be a batch-sized one (after a 64-element first call the pass ran half as fast, as slow as on one thread)."""
 _built: dict[str, bool] = {}
+_building = threading.Lock()
+"""Held while a pass is built: Dynamo is not thread-safe, and two sessions may ask for the first build at once."""
 _log = logging.getLogger(__name__)
 
 
@@ -69,17 +72,24 @@ def compiled_sum() -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
 def ready(device: torch.device) -> bool:
     """Whether the compiled pass runs on ``device``'s type; the first call per type builds it (a few seconds)."""
     kind = device.type
-    if kind not in _built:
-        from torch._dynamo.exc import TorchDynamoException  # loads dynamo: only once the engine is first used
-
-        probe = torch.linspace(-3.0, 3.0, PROBE_SIZE, device=device)
-        try:
-            compiled_sum()(probe, torch.full_like(probe, 0.5))
-            _built[kind] = True
-        except TorchDynamoException as error:
-            _log.warning("no compiled BCE pass on %s, the engine uses torch's eager call: %s", kind, error)
-            _built[kind] = False
+    if kind in _built:
+        return _built[kind]
+    with _building:
+        if kind not in _built:
+            _built[kind] = _build(device)
     return _built[kind]
+
+
+def _build(device: torch.device) -> bool:
+    from torch._dynamo.exc import TorchDynamoException  # loads dynamo: only once the engine is first used
+
+    probe = torch.linspace(-3.0, 3.0, PROBE_SIZE, device=device)
+    try:
+        compiled_sum()(probe, torch.full_like(probe, 0.5))
+    except TorchDynamoException as error:
+        _log.warning("no compiled BCE pass on %s, the engine uses torch's eager call: %s", device.type, error)
+        return False
+    return True
 
 
 def serves(tensor: torch.Tensor) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from lib import handwritten as hw
+from lib.losses import handwritten as hw
 
 KERAS_EPSILON = 1e-7
 OLD_SKLEARN_EPSILON = 1e-15

@@ -3,13 +3,13 @@
 import numpy as np
 import streamlit as st
 
-from lib import decomposition as dc
-from lib import figures, palette
-from lib import handwritten as hw
-from lib.lessons import CURVE_POINTS
-from lib.snippets import binary_soft_snippet, class_soft_snippet
-from lib.soft_targets import categorical_split, digit_image, reconstruction
-from lib.url_state import IntParam, NumberParam
+from lib.lessons.binary import CURVE_POINTS
+from lib.lessons.snippets import binary_soft_snippet, class_soft_snippet
+from lib.lessons.soft_targets import categorical_split, digit_image, reconstruction
+from lib.losses import decomposition as dc
+from lib.losses import handwritten as hw
+from lib.view import figures, palette
+from lib.view.url_state import IntParam, NumberParam
 from ui import widgets
 
 TARGET = NumberParam("y", 0.6, 0.0, 1.0)

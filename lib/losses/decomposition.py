@@ -1,6 +1,6 @@
 """What the lessons take apart: per-term log contributions, analytic gradients, entropy and KL.
 
-Built on :mod:`lib.handwritten` (NumPy, float64, no torch). Each function states its formula; the
+Built on :mod:`lib.losses.handwritten` (NumPy, float64, no torch). Each function states its formula; the
 tests check every one against torch autograd or an independent formula.
 """
 
@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from lib import handwritten as hw
+from lib.losses import handwritten as hw
 
 
 class BinaryTerms(NamedTuple):

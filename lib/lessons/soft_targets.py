@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib import decomposition as dc
-from lib import handwritten as hw
+from lib.losses import decomposition as dc
+from lib.losses import handwritten as hw
 
 IMAGE_SIDE = 28
 PROBABILITY_FLOOR = 1e-30

@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import figures, palette
-from lib.agreement import BinaryScenario, binary_agreement
-from lib.lessons import bce_curve_over_logits, bce_curve_over_probability, binary_lesson
-from lib.parsing import parse_logit_target_rows
-from lib.snippets import bce_snippet
-from lib.torch_losses import DTYPES
-from lib.url_state import ChoiceParam, FlagParam, NumberParam
+from lib.agreement.binary import BinaryScenario, binary_agreement
+from lib.lessons.binary import bce_curve_over_logits, bce_curve_over_probability, binary_lesson
+from lib.lessons.snippets import bce_snippet
+from lib.losses.torch_losses import DTYPES
+from lib.view import figures, palette
+from lib.view.parsing import parse_logit_target_rows
+from lib.view.url_state import ChoiceParam, FlagParam, NumberParam
 from ui import widgets
 
 MODE = ChoiceParam("mode", "single", ("single", "batch"))

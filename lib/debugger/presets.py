@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lib.mismatch import (
+from lib.debugger.calls import (
     BCE,
     BCE_WITH_LOGITS,
     BINARY_KL,

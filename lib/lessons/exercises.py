@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lib import handwritten as hw
+from lib.losses import handwritten as hw
 
 RIGHT = "right"
 WORSE = "works, but worse"

@@ -4,8 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import handwritten as hw
-from lib.mismatch import (
+from lib.debugger.calls import (
     ENCODINGS,
     KERAS_BINARY,
     KERAS_CATEGORICAL,
@@ -18,15 +17,16 @@ from lib.mismatch import (
     SOFTMAX_CHANNEL,
     TRANSFORMS,
     LossCall,
-    diagnose,
-    pytorch_snippet,
     run_call,
 )
-from lib.mismatch_inputs import MAX_ELEMENTS, as_text, generated_tensors, pasted_tensors, weights_from_text
-from lib.parsing import shortest_text
-from lib.presets import OPENING_A, OPENING_B, OPENING_FIXES, PRESETS, seeded_segmentation
-from lib.torch_losses import DTYPES
-from lib.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
+from lib.debugger.diagnosis import diagnose
+from lib.debugger.inputs import MAX_ELEMENTS, as_text, generated_tensors, pasted_tensors, weights_from_text
+from lib.debugger.presets import OPENING_A, OPENING_B, OPENING_FIXES, PRESETS, seeded_segmentation
+from lib.debugger.script import pytorch_snippet
+from lib.losses import handwritten as hw
+from lib.losses.torch_losses import DTYPES
+from lib.view.parsing import shortest_text
+from lib.view.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
 from ui import widgets
 
 CUSTOM = "custom"

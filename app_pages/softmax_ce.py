@@ -3,13 +3,13 @@
 import numpy as np
 import streamlit as st
 
-from lib import figures, palette
-from lib import handwritten as hw
-from lib.agreement import MulticlassScenario, multiclass_agreement
-from lib.lessons import softmax_lesson
-from lib.snippets import ce_snippet
-from lib.torch_losses import DTYPES
-from lib.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
+from lib.agreement.multiclass import MulticlassScenario, multiclass_agreement
+from lib.lessons.snippets import ce_snippet
+from lib.lessons.softmax import softmax_lesson
+from lib.losses import handwritten as hw
+from lib.losses.torch_losses import DTYPES
+from lib.view import figures, palette
+from lib.view.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
 from ui import widgets
 
 MAX_CLASSES = 10

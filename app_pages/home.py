@@ -2,45 +2,7 @@
 
 import streamlit as st
 
-from ui import widgets
-
-CARDS = [
-    (
-        "pages/sigmoid_bce.py",
-        "Sigmoid & BCE",
-        "How does one logit become a probability, and what do the two log terms of BCE do with it?",
-    ),
-    (
-        "pages/softmax_ce.py",
-        "Softmax & cross-entropy",
-        "How do K logits compete, and why is cross-entropy log-sum-exp minus the target's logit?",
-    ),
-    (
-        "pages/soft_targets.py",
-        "Soft targets",
-        "Why does a VAE's BCE never reach zero on grey pixels, and what does reach zero?",
-    ),
-    (
-        "pages/stability.py",
-        "Numerical stability",
-        "Where do log(σ(z)) and softmax break in float16, bfloat16, float32 and float64, and what never breaks?",
-    ),
-    (
-        "pages/mismatch.py",
-        "Mismatch debugger",
-        "My BCE gives 0.84 and my CE gives 0.92: why, and which single change makes them agree?",
-    ),
-    (
-        "pages/batched.py",
-        "Batched lab",
-        "Over ten million logits, how far does each implementation stray in float16, and how fast is it on a GPU?",
-    ),
-    (
-        "pages/exercises.py",
-        "Exercises",
-        "Which of twelve activation-and-loss wirings are right, which work but worse, which are wrong?",
-    ),
-]
+from ui import registry, widgets
 
 st.title("Logit Lab")
 st.markdown(
@@ -62,8 +24,8 @@ with st.expander("The one-minute tour", expanded=not widgets.presenting()):
         "5. Every control is in the link (*Copy a link to this view*); *Presentation mode* in the sidebar enlarges "
         "numbers and plots for a projector."
     )
-for row_start in range(0, len(CARDS), 3):
-    for column, (path, title, question) in zip(st.columns(3), CARDS[row_start : row_start + 3], strict=False):
+for row_start in range(0, len(registry.PAGES), 3):
+    for column, entry in zip(st.columns(3), registry.PAGES[row_start : row_start + 3], strict=False):
         with column.container(border=True, height="stretch"):
-            st.page_link(path, label=title)
-            st.markdown(question)
+            st.page_link(entry.script, label=entry.title)
+            st.markdown(entry.question)

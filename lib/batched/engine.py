@@ -1,6 +1,6 @@
 """The batched engine: BCE implementations over large batches and grids, on any torch device.
 
-One code path serves cpu, cuda and mps: the device is chosen once by :func:`lib.device.pick_device`
+One code path serves cpu, cuda and mps: the device is chosen once by :func:`lib.batched.device.pick_device`
 and passed down. Work goes in chunks of at most ``chunk_size`` elements, so memory stays bounded for
 any N (the batch is generated chunk by chunk from a seed, never held whole), and a progress callback
 is told the fraction done after each chunk; a cancel callback can stop the run between chunks.
@@ -9,36 +9,40 @@ is told the fraction done after each chunk; a cancel callback can stop the run b
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lib import fused
-from lib import handwritten as hw
-from lib.torch_losses import DTYPES
+from lib.batched import fused
+from lib.batched.limits import LANDSCAPE_MAX_SIDE, caps_for
+from lib.losses import handwritten as hw
+from lib.losses.torch_losses import DTYPES
 
 DEFAULT_CHUNK = 1 << 20
+
+
 EAGER_MEAN_CHUNK = 1 << 18
 """Chunk of :func:`bce_with_logits_mean` on torch's eager call: 256 Ki elements (1 MiB per float32 tensor) stay in
 cache, about five times faster on a 2-core CPU than one call over 10^7 elements."""
+
+
 FUSED_MEAN_CHUNK = 1 << 24
 """Chunk of :func:`bce_with_logits_mean` on the compiled pass, which holds nothing in memory: 16 Mi elements, one
 call for the bench's 10^7 (per-call overhead showed at 4 Mi), progress steps for the largest batches."""
-LANDSCAPE_MAX_SIDE = 2048
-"""The largest landscape side a caller may ask for (2048 × 2048 = 4.2 M cells)."""
+
 
 Progress = Callable[[float], None]
+
+
 Cancelled = Callable[[], bool]
 
 
 def bce_with_logits_elementwise(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """The engine's per-element loss: :func:`lib.fused.bce_with_logits_terms` with torch's own log1p."""
+    """The engine's per-element loss: :func:`lib.batched.fused.bce_with_logits_terms` with torch's own log1p."""
     return fused.bce_with_logits_terms(logits, targets, torch.log1p)
 
 
@@ -57,7 +61,7 @@ def bce_with_logits_mean(
     """mean over any N of ``F.binary_cross_entropy_with_logits``, chunk by chunk, summed in float64.
 
     Equal to torch's own 'mean' (to float32 rounding) but bounded in memory and faster: each chunk goes through
-    :mod:`lib.fused`'s compiled pass (one read of each input) where it can be built, else through torch's eager
+    :mod:`lib.batched.fused`'s compiled pass (one read of each input) where it can be built, else through torch's eager
     call on a cache-sized chunk; the float64 accumulator keeps the mean of 10^8 terms accurate.
     """
     if logits.shape != targets.shape:
@@ -272,19 +276,6 @@ def loss_landscape(
     return Landscape(logits.numpy(), targets.numpy(), grid, completed)
 
 
-CAPS = {
-    "cpu": {"batch": 10_000_000, "landscape_side": 1024, "timing": 2_000_000, "python_loop": 20_000},
-    "cuda": {"batch": 200_000_000, "landscape_side": LANDSCAPE_MAX_SIDE, "timing": 20_000_000, "python_loop": 20_000},
-    "mps": {"batch": 50_000_000, "landscape_side": LANDSCAPE_MAX_SIDE, "timing": 10_000_000, "python_loop": 20_000},
-}
-"""Per-device limits on what one request may ask for. On the 2-core CPU server a 10^7 batch through all five
-implementations takes a few seconds; a GPU does 20 times more in less time, so its caps are larger."""
-
-
-def caps_for(device: torch.device) -> dict[str, int]:
-    return CAPS.get(device.type, CAPS["cpu"])
-
-
 def python_loop_bce_mean(logits: list[float], targets: list[float]) -> float:
     """The per-element loop a first implementation writes: max(z, 0) − z·y + log1p(e^−|z|), one float at a time."""
     total = 0.0
@@ -345,27 +336,9 @@ def timing_comparison(
 
 
 def _synchronize(devices: list[torch.device]) -> None:
-    if any(device.type == "cuda" for device in devices):
+    """Wait for queued kernels on every asynchronous device (cuda, mps), so a timing covers the work itself."""
+    kinds = {device.type for device in devices}
+    if "cuda" in kinds:
         torch.cuda.synchronize()
-
-
-class ServerBusy(RuntimeError):
-    """Another session's heavy run holds the server's one heavy-work slot."""
-
-
-_HEAVY_SLOT = threading.BoundedSemaphore(1)
-
-
-@contextmanager
-def heavy_work_slot(wait_seconds: float = 2.0) -> Iterator[None]:
-    """Admit one heavy run (batch, landscape, timing) at a time across all sessions of this server.
-
-    Waits up to ``wait_seconds`` for the slot, then raises :class:`ServerBusy` so the page can say so
-    instead of queueing work that would slow everyone's sliders. The slot is released however the run ends.
-    """
-    if not _HEAVY_SLOT.acquire(timeout=wait_seconds):
-        raise ServerBusy("another heavy run is in progress on this server")
-    try:
-        yield
-    finally:
-        _HEAVY_SLOT.release()
+    if "mps" in kinds:
+        torch.mps.synchronize()

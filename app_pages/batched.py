@@ -3,20 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from lib import figures, palette
-from lib.batched import (
-    IMPLEMENTATIONS,
-    BatchSpec,
-    ServerBusy,
-    caps_for,
-    disagreement_statistics,
-    heavy_work_slot,
-    loss_landscape,
-    timing_comparison,
-)
-from lib.device import available_devices, pick_device
-from lib.torch_losses import DTYPES
-from lib.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
+from lib.batched.device import available_devices, pick_device
+from lib.batched.engine import IMPLEMENTATIONS, BatchSpec, disagreement_statistics, loss_landscape, timing_comparison
+from lib.batched.limits import ServerBusy, caps_for, heavy_work_slot
+from lib.losses.torch_losses import DTYPES
+from lib.view import figures, palette
+from lib.view.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
 from ui import widgets
 
 DEVICE = ChoiceParam("device", "auto", tuple(available_devices()))

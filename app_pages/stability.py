@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import figures, palette
-from lib.parsing import parse_tensor
-from lib.snippets import log_sum_exp_snippet, saturation_snippet
-from lib.stability import log_sum_exp_steps, logsigmoid_sweep
-from lib.torch_losses import DTYPES, sigmoid_saturation_logit, sigmoid_underflow_logit
-from lib.url_state import ChoiceParam
+from lib.lessons.snippets import log_sum_exp_snippet, saturation_snippet
+from lib.lessons.stability import log_sum_exp_steps, logsigmoid_sweep
+from lib.losses.torch_losses import DTYPES, sigmoid_saturation_logit, sigmoid_underflow_logit
+from lib.view import figures, palette
+from lib.view.parsing import parse_tensor
+from lib.view.url_state import ChoiceParam
 from ui import widgets
 
 DTYPE = ChoiceParam("dtype", "float32", tuple(DTYPES))

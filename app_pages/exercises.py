@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from lib import handwritten as hw
-from lib.exercises import VERDICTS, WIRINGS, estimate_question, run_wiring
-from lib.presets import THREE_BY_THREE
-from lib.url_state import FlagParam, IntParam
+from lib.debugger.presets import THREE_BY_THREE
+from lib.lessons.exercises import VERDICTS, WIRINGS, estimate_question, run_wiring
+from lib.losses import handwritten as hw
+from lib.view.url_state import FlagParam, IntParam
 from ui import widgets
 
 CONFIDENT = FlagParam("confident", False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from lib import palette
+from lib.view import palette
 
 HOVER_FORMAT = ".6g"
 

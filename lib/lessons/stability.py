@@ -15,8 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lib import frameworks
-from lib.torch_losses import tensor, to_numpy
+from lib.losses import frameworks
+from lib.losses.torch_losses import tensor, to_numpy
 
 
 @dataclass(frozen=True)

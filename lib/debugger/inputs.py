@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.mismatch import SharedTensors
-from lib.parsing import parse_tensor
+from lib.debugger.calls import SharedTensors
+from lib.view.parsing import parse_tensor
 
 MAX_ELEMENTS = 4096
 """At most this many model outputs: enough for any teaching case, small enough for every user's server."""

@@ -1,0 +1,233 @@
+"""Agreement for one multi-class scenario: hand-written cross-entropy against F.cross_entropy,
+nn.CrossEntropyLoss, NLL on log_softmax, one-hot probabilities and, for two classes, the bridge to BCE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lib.agreement.table import (
+    REFERENCE,
+    TOLERANCES,
+    AgreementTable,
+    Candidate,
+    Row,
+    agrees,
+    build_table,
+    rounding_explainer,
+)
+from lib.losses import decomposition
+from lib.losses import handwritten as hw
+from lib.losses.torch_losses import evaluate, tensor
+
+
+@dataclass(frozen=True)
+class MulticlassScenario:
+    """Logits (N, C) with class indices (N,) or probabilities (N, C), and the call's options."""
+
+    logits: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray | None = None
+    ignore_index: int = -100
+    label_smoothing: float = 0.0
+    reduction: str = "mean"
+    dtype: str = "float32"
+    target_is_index: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target_is_index", np.shape(self.target) != np.shape(self.logits))
+
+
+def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
+    """Hand-written CE against F.cross_entropy, nn.CrossEntropyLoss, NLL on log_softmax and, for C = 2, BCE."""
+    z = np.asarray(s.logits, dtype=np.float64)
+    options = {"weight": s.weight, "label_smoothing": s.label_smoothing, "reduction": s.reduction}
+    if s.target_is_index:
+        target = np.asarray(s.target, dtype=np.int64)
+        options["ignore_index"] = s.ignore_index
+    else:
+        target = np.asarray(s.target, dtype=np.float64)
+    reference = hw.cross_entropy(z, target, **options)
+    reference_grad = decomposition.cross_entropy_grad(z, target, **options)
+    n_classes = z.shape[1]
+    w = None if s.weight is None else tensor(s.weight, s.dtype)
+    torch_options = {**options, "weight": w}
+    probabilities = _probability_target(s, target)
+    t = torch.as_tensor(target) if s.target_is_index else tensor(target, s.dtype)
+
+    def on_torch(call: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        return lambda: evaluate(call, z, s.dtype)
+
+    explain_rounding = rounding_explainer(z, s.dtype, reference)
+    explain_denominator = _denominator_explainer(s, target, reference, explain_rounding)
+    explain_one_hot = _denominator_explainer(s, target, reference, _smoothed_zero_rows_explainer(s, explain_rounding))
+    candidates = [
+        Candidate(
+            f"F.cross_entropy(z, {'class indices' if s.target_is_index else 'probabilities'})",
+            on_torch(lambda x: F.cross_entropy(x, t, **torch_options)),
+            explain_rounding,
+        ),
+        Candidate(
+            "nn.CrossEntropyLoss()(z, target)",
+            on_torch(lambda x: nn.CrossEntropyLoss(**torch_options)(x, t)),
+            explain_rounding,
+        ),
+    ]
+    if s.target_is_index:
+        candidates += [
+            Candidate(
+                "F.nll_loss(F.log_softmax(z, dim=1), y)",
+                on_torch(
+                    lambda x: F.nll_loss(
+                        F.log_softmax(x, dim=1), t, weight=w, ignore_index=s.ignore_index, reduction=s.reduction
+                    )
+                ),
+                _smoothing_explainer("NLLLoss has no label_smoothing", s, explain_rounding),
+            ),
+            Candidate(
+                "F.cross_entropy(z, one-hot probabilities)",
+                on_torch(
+                    lambda x: F.cross_entropy(
+                        x,
+                        tensor(probabilities, s.dtype),
+                        weight=w,
+                        reduction=s.reduction,
+                        label_smoothing=s.label_smoothing,
+                    )
+                ),
+                explain_one_hot,
+            ),
+        ]
+    else:
+        candidates.append(
+            Candidate(
+                "−(t · F.log_softmax(z, dim=1)).sum(dim=1), reduced by hand",
+                on_torch(lambda x: _reduce_by_hand(-(t * F.log_softmax(x, dim=1)).sum(dim=1), s.reduction)),
+                _manual_soft_explainer(s, explain_rounding),
+            )
+        )
+    if n_classes == 2:
+        candidates.append(_two_class_bridge(s, z, probabilities, explain_denominator))
+    reference_row = Row(
+        "hand-written cross_entropy (NumPy float64)", "float64", reference, reference_grad, 0.0, True, REFERENCE
+    )
+    return build_table(reference, reference_grad, s.dtype, reference_row, candidates)
+
+
+def _smoothing_explainer(what: str, s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
+    def explain(value: np.ndarray) -> str:
+        if s.label_smoothing > 0:
+            return (
+                f"{what}: it scores the raw target while CrossEntropyLoss(label_smoothing={s.label_smoothing:g}) "
+                f"scores (1 − ε)·one-hot + ε/C = {1 - s.label_smoothing:.3g}·one-hot "
+                f"+ {s.label_smoothing / s.logits.shape[1]:.3g}."
+            )
+        return otherwise(value)
+
+    return explain
+
+
+def _manual_soft_explainer(s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
+    def explain(value: np.ndarray) -> str:
+        if s.weight is not None and not np.allclose(s.weight, 1.0):
+            return (
+                "The hand-reduced formula has no class weights: CrossEntropyLoss multiplies each −t_c·log q_c by w_c."
+            )
+        return _smoothing_explainer("The hand-reduced formula does no label smoothing", s, otherwise)(value)
+
+    return explain
+
+
+def _denominator_explainer(
+    s: MulticlassScenario, target: np.ndarray, reference: np.ndarray, otherwise: Callable[[np.ndarray], str]
+) -> Callable[[np.ndarray], str]:
+    positions = int(np.prod(np.shape(target)[:1]))
+    kept = target != s.ignore_index if s.target_is_index else np.ones(positions, dtype=bool)
+    index_denominator = (
+        float(hw.pick_targets(s.logits, target, s.weight, s.ignore_index, 1)[1].sum())
+        if s.target_is_index
+        else positions
+    )
+
+    def explain(value: np.ndarray) -> str:
+        if s.reduction == "mean" and s.target_is_index and index_denominator == 0:
+            return (
+                "With class indices, 'mean' divides by Σ w[y_n] over the positions not ignored, which is 0 here, "
+                f"so the reference is 0/0 = nan; this call divides by the N = {positions} positions instead."
+            )
+        if s.reduction == "mean" and s.target_is_index and index_denominator != positions:
+            parts = []
+            if s.weight is not None:
+                parts.append("the class weights of the targets")
+            if not kept.all():
+                parts.append(f"{int((~kept).sum())} ignored position(s) left out")
+            rescaled = float(value) * positions / index_denominator
+            reason = (
+                f"With class indices, 'mean' divides by Σ w[y_n] = {index_denominator:g} ({' and '.join(parts)}); "
+                f"with probability targets (and in BCE) it divides by the N = {positions} positions, ignored ones "
+                f"included: {float(value):.4f} × {positions}/{index_denominator:g} = {rescaled:.4f}."
+            )
+            if agrees(rescaled, reference, TOLERANCES[s.dtype]):
+                return reason
+            return reason + " The rest of the gap: " + otherwise(np.asarray(rescaled))
+        return otherwise(value)
+
+    return explain
+
+
+def _smoothed_zero_rows_explainer(s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
+    """One-hot rows of ignored positions are all zero, but label smoothing still adds ε/C to each class."""
+
+    def explain(value: np.ndarray) -> str:
+        if s.label_smoothing > 0 and np.any(np.asarray(s.target) == s.ignore_index):
+            return (
+                "An ignored position becomes an all-zero probability row, but label smoothing still turns it into "
+                f"ε/C = {s.label_smoothing / s.logits.shape[1]:.3g} per class, so it adds to the loss; "
+                "with class indices it contributes nothing."
+            )
+        return otherwise(value)
+
+    return explain
+
+
+def _probability_target(s: MulticlassScenario, target: np.ndarray) -> np.ndarray:
+    """The target as class probabilities: one-hot for indices (an all-zero row where ignored)."""
+    if not s.target_is_index:
+        return target
+    kept = target != s.ignore_index
+    return np.eye(s.logits.shape[1])[np.where(kept, target, 0)] * kept[:, None]
+
+
+def _two_class_bridge(
+    s: MulticlassScenario, z: np.ndarray, probabilities: np.ndarray, explain: Callable[[np.ndarray], str]
+) -> Candidate:
+    """BCE with logits on z1 − z0 with target t1 (smoothed as CE would): softmax([z0, z1])[1] = σ(z1 − z0)."""
+    t1 = probabilities[:, 1] * (1 - max(s.label_smoothing, 0.0)) + max(s.label_smoothing, 0.0) / 2
+    w0, w1 = (1.0, 1.0) if s.weight is None else (float(s.weight[0]), float(s.weight[1]))
+    kept = probabilities.sum(axis=1) > 0 if s.target_is_index else np.ones(len(t1), dtype=bool)
+    element_weight = tensor(w0 * kept, s.dtype)
+    pos_weight = tensor(w1 / w0, s.dtype)
+    target = tensor(t1, s.dtype)
+    return Candidate(
+        "F.binary_cross_entropy_with_logits(z[:, 1] − z[:, 0], t1, weight=w0, pos_weight=w1/w0)",
+        lambda: evaluate(
+            lambda x: F.binary_cross_entropy_with_logits(
+                x[:, 1] - x[:, 0], target, weight=element_weight, pos_weight=pos_weight, reduction=s.reduction
+            ),
+            z,
+            s.dtype,
+        ),
+        explain,
+    )
+
+
+def _reduce_by_hand(per_position: torch.Tensor, reduction: str) -> torch.Tensor:
+    if reduction == "none":
+        return per_position
+    return per_position.sum() if reduction == "sum" else per_position.mean()

@@ -1,0 +1,71 @@
+"""The numbers behind the Softmax & cross-entropy page for one sample of K logits, each computed from lib's own
+functions; the tests check each field against torch or a formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lib.losses import decomposition as dc
+from lib.losses import handwritten as hw
+
+
+@dataclass(frozen=True)
+class SoftmaxLesson:
+    """One sample of K logits at temperature T against a class index or a distribution."""
+
+    logits: np.ndarray
+    scaled_logits: np.ndarray
+    """z / T: what softmax and the loss see."""
+    probabilities: np.ndarray
+    target_distribution: np.ndarray
+    """The target as probabilities after label smoothing: (1 − ε)·t + ε/K."""
+    contributions: np.ndarray
+    """−a_k·log q_k per class (weights and smoothing included); they sum to the loss of the sample."""
+    loss: np.ndarray
+    grad: np.ndarray
+    """∂L/∂(z/T) of the reduced loss: (q·Σa − a) / D."""
+    log_sum_exp: float
+    target_logit: float
+    """Σ_k t̃_k·(z/T)_k: the target's logit (z_y for a hard, unsmoothed target)."""
+    ignored: bool
+
+
+def softmax_lesson(
+    logits: np.ndarray,
+    temperature: float,
+    target: int | np.ndarray,
+    label_smoothing: float,
+    weight: np.ndarray | None,
+    reduction: str,
+    ignore_index: int = -100,
+) -> SoftmaxLesson:
+    """Everything the cross-entropy page shows; ``target`` is a class index (or ignore_index) or K probabilities."""
+    z = np.asarray(logits, dtype=np.float64)
+    scaled = (z / temperature)[None, :]
+    n_classes = z.size
+    if np.ndim(target) == 0:
+        target_array = np.array([int(target)], dtype=np.int64)
+        ignored = int(target) == ignore_index
+        hard = np.zeros(n_classes) if ignored else np.eye(n_classes)[int(target)]
+    else:
+        target_array = np.asarray(target, dtype=np.float64)[None, :]
+        ignored = False
+        hard = target_array[0]
+    options = {"weight": weight, "ignore_index": ignore_index, "label_smoothing": label_smoothing}
+    smoothed = hard * (1.0 - max(label_smoothing, 0.0)) + (0.0 if ignored else max(label_smoothing, 0.0) / n_classes)
+    log_q = hw.log_softmax(scaled[0], 0)
+    return SoftmaxLesson(
+        logits=z,
+        scaled_logits=scaled[0],
+        probabilities=hw.softmax(scaled[0], 0),
+        target_distribution=smoothed,
+        contributions=dc.ce_contributions(scaled, target_array, **options)[0],
+        loss=hw.cross_entropy(scaled, target_array, reduction=reduction, **options),
+        grad=dc.cross_entropy_grad(scaled, target_array, reduction=reduction, **options)[0],
+        log_sum_exp=float(scaled[0].max() - log_q[np.argmax(scaled[0])]),
+        target_logit=float(smoothed @ scaled[0]),
+        ignored=ignored,
+    )
