@@ -414,6 +414,9 @@ REFUSED_COMBINATIONS = {
     "bce float32 target for float64 input": ("binary_cross_entropy", (np.zeros(2), np.zeros(2, dtype=np.float32)), {}),
     "ce target for a class dim of size 0": ("cross_entropy", (np.zeros((2, 0)), INDEX_2), {}),
     "ce unbatched with no classes": ("cross_entropy", (np.zeros(0), np.zeros((), dtype=np.int64)), {}),
+    "softmax of integers": ("softmax", (np.array([1, 2]), 0), {}),
+    "log_softmax of booleans": ("log_softmax", (np.array([True, False]), 0), {}),
+    "logsigmoid of integers": ("logsigmoid", (np.array([1, 2]),), {}),
 }
 
 
@@ -425,6 +428,17 @@ def test_argument_combinations_torch_refuses_raise_loss_input_error(name):
         getattr(F, function)(*map(_same_dtype_tensor, args), **torch_kwargs)
     with pytest.raises(hw.LossInputError, match=r"\.$"):
         getattr(hw, function)(*args, **kwargs)
+
+
+def test_sigmoid_of_integers_is_accepted_like_torch():
+    assert_matches(hw.sigmoid(np.array([0, 3])), torch.sigmoid(t64([0.0, 3.0])))
+
+
+@pytest.mark.parametrize("target", [np.array([0, 2]), np.full((2, 3), 1 / 3)], ids=["indices", "probabilities"])
+def test_nan_label_smoothing_is_no_smoothing_like_torch(target):
+    x = np.array([[0.5, 0.2, -1.0], [2.0, 0.0, 1.0]])
+    expected = F.cross_entropy(t64(x), t64(target), label_smoothing=float("nan"))
+    assert_matches(hw.cross_entropy(x, target, label_smoothing=float("nan")), expected)
 
 
 def test_ignore_index_below_zero_is_accepted_with_probabilities_like_torch():

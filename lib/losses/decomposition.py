@@ -81,7 +81,7 @@ def cross_entropy_coefficients(
     n_classes = x.shape[class_dim]
     w = None if weight is None else np.asarray(weight, dtype=np.float64)
     w_along = hw.along_class_dim(np.ones(n_classes) if w is None else w, x.ndim, class_dim)
-    smoothing = max(float(label_smoothing), 0.0)
+    smoothing = float(label_smoothing) if label_smoothing > 0.0 else 0.0
     share = smoothing / n_classes if n_classes else 0.0  # a class dim of size 0 has nothing to smooth
     if np.shape(target) == x.shape:
         t = np.asarray(target, dtype=np.float64) * (1.0 - smoothing) + share

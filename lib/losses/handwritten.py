@@ -20,6 +20,9 @@ LOG_CLAMP = -100.0
 """``binary_cross_entropy`` clamps each log term at -100, so one saturated term costs at most 100."""
 
 
+_NO_INTEGER_KERNEL = "torch has no integer or boolean kernel for it, so it must be floating"
+
+
 class LossInputError(ValueError):
     """An argument torch would reject, with the reason in a learner's words."""
 
@@ -36,7 +39,7 @@ def sigmoid(input: ArrayLike) -> np.ndarray:
 
 def logsigmoid(input: ArrayLike) -> np.ndarray:
     """log σ(x) = min(x, 0) − log(1 + e^(−|x|)), never forming σ(x) (mirrors ``F.logsigmoid``)."""
-    x = _real(input, "input")
+    x = _floating(input, "input", hint=_NO_INTEGER_KERNEL)
     return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
 
 
@@ -45,7 +48,7 @@ def softmax(input: ArrayLike, dim: int) -> np.ndarray:
 
     A +inf in a slice, or a slice that is all −inf, gives nan for the whole slice, as in torch.
     """
-    shifted = _shift_by_max(_real(input, "input"), dim)
+    shifted = _shift_by_max(_floating(input, "input", hint=_NO_INTEGER_KERNEL), dim)
     with np.errstate(invalid="ignore"):
         e = np.exp(shifted)
         return e / e.sum(axis=dim, keepdims=True)
@@ -53,7 +56,7 @@ def softmax(input: ArrayLike, dim: int) -> np.ndarray:
 
 def log_softmax(input: ArrayLike, dim: int) -> np.ndarray:
     """log softmax(x)_k = (x_k − m) − log Σ_j e^(x_j − m), m = max_j x_j (mirrors ``F.log_softmax``)."""
-    shifted = _shift_by_max(_real(input, "input"), dim)
+    shifted = _shift_by_max(_floating(input, "input", hint=_NO_INTEGER_KERNEL), dim)
     with np.errstate(invalid="ignore", divide="ignore"):
         return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
@@ -174,7 +177,7 @@ def cross_entropy(
     x = _floating(input, "input")
     if label_smoothing > 1.0:
         raise LossInputError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}.")
-    smoothing = max(float(label_smoothing), 0.0)
+    smoothing = float(label_smoothing) if label_smoothing > 0.0 else 0.0  # torch reads ε < 0 and nan as 0
     class_dim = class_dim_of(x)
     n_classes = x.shape[class_dim]
     w = _class_weight(weight, n_classes)
