@@ -28,3 +28,9 @@ def test_batched_lab_runs_and_times_a_batch_of_one():
     assert not app.exception
     app.button[-1].click().run()
     assert not app.exception and str(app.dataframe[-1].value["elements"].iloc[0]) == "1"
+
+
+@pytest.mark.parametrize("classes", ["0", "1"])
+def test_softmax_ce_refuses_fewer_than_two_classes_with_a_note(classes):
+    app = open_page("softmax_ce", k=classes)
+    assert any("fell back to defaults" in warning.value for warning in app.warning)

@@ -3,9 +3,10 @@
 Every function here has the signature and the semantics of its torch twin (torch 2.13): the same
 reductions, the same weighting rules, the same -100 clamp, the same nan where torch gives nan.
 Everything is computed in float64; array-likes go in, NumPy arrays come out (0-d for reduced
-results). Whatever torch rejects raises :class:`LossInputError` (a ``ValueError``) with a
+results). Zero-sized dimensions give what torch gives: empty results, nan for an empty mean,
+0 for an empty sum. Whatever torch rejects raises :class:`LossInputError` (a ``ValueError``) with a
 message a learner can act on. No torch is imported here: this is the independent side of every
-comparison the app makes.
+comparison the app makes; tests/test_torch_replay.py replays torch's own test inputs against it.
 
 Reference: https://pytorch.org/docs/stable/nn.functional.html#loss-functions
 """
