@@ -5,7 +5,8 @@ logsigmoid, softmax, log_softmax, binary_cross_entropy(_with_logits), cross_entr
 (see torch_replay_cases) is one test. torch evaluates the call in float64 on the sample's values (a float32 sample
 is widened, not redrawn); lib gets the sample's own arrays. When torch raises on a call, lib must raise
 LossInputError with a sentence a learner can act on. Calls with arguments lib does not mirror are skipped, each
-with its reason.
+with its reason. The decomposition's gradients of BCE with logits and cross-entropy are replayed against autograd
+on the same calls.
 """
 
 import numpy as np
@@ -14,6 +15,7 @@ import torch
 from oracle import assert_matches
 from torch_replay_cases import LEGACY, replay_calls
 
+from lib.losses import decomposition as dc
 from lib.losses import handwritten as hw
 
 CALLS = replay_calls()
@@ -74,3 +76,16 @@ def test_the_replay_includes_torchs_error_inputs():
 def test_float32_samples_reach_lib_as_float32_arrays():
     call = next(c for c in CALLS if c.id.endswith(":float32") and not c.skip)
     assert np.asarray(_numpy(call.args["input"])).dtype == np.float32
+
+
+GRADIENTS = {"binary_cross_entropy_with_logits": dc.bce_with_logits_grad, "cross_entropy": dc.cross_entropy_grad}
+GRADIENT_CALLS = [call for call in CALLS if call.name in GRADIENTS and not call.skip and not call.expect_error]
+
+
+@pytest.mark.parametrize("call", GRADIENT_CALLS, ids=[call.id for call in GRADIENT_CALLS])
+def test_decomposition_gradient_matches_autograd_on_torchs_own_inputs(call):
+    wide = {name: _float64(value) for name, value in call.args.items()}
+    z = wide.pop("input").detach().clone().requires_grad_(True)
+    call.torch_function(z, **wide).sum().backward()
+    lib_args = {name: _numpy(value) for name, value in call.args.items()}
+    assert_matches(GRADIENTS[call.name](**lib_args), z.grad, rtol=1e-7, atol=1e-10)
