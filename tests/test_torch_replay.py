@@ -9,6 +9,9 @@ with its reason. The decomposition's gradients of BCE with logits and cross-entr
 on the same calls.
 """
 
+import warnings
+
+import hypothesis
 import numpy as np
 import pytest
 import torch
@@ -18,7 +21,19 @@ from torch_replay_cases import LEGACY, replay_calls
 from lib.losses import decomposition as dc
 from lib.losses import handwritten as hw
 
+
+def _global_state():
+    return (
+        hypothesis.settings.get_current_profile_name(),
+        np.random.get_state()[1][0],
+        len(warnings.filters),
+        torch.backends.flags_frozen(),
+    )
+
+
+STATE_BEFORE_COLLECTION = _global_state()
 CALLS = replay_calls()
+STATE_AFTER_COLLECTION = _global_state()
 SKIP_REASONS = {"dtype= not mirrored"} | {f"legacy {name}=" for name in LEGACY}
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -89,3 +104,7 @@ def test_decomposition_gradient_matches_autograd_on_torchs_own_inputs(call):
     call.torch_function(z, **wide).sum().backward()
     lib_args = {name: _numpy(value) for name, value in call.args.items()}
     assert_matches(GRADIENTS[call.name](**lib_args), z.grad, rtol=1e-7, atol=1e-10)
+
+
+def test_collecting_the_replay_leaves_the_suites_global_state_as_found():
+    assert STATE_AFTER_COLLECTION == STATE_BEFORE_COLLECTION

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
 import hypothesis
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -223,15 +226,30 @@ def _common_nn_forward(test: dict, dtype: torch.dtype) -> Callable[[], object]:
 
 
 def replay_calls() -> list[Call]:
-    """Every recorded call, float64 then float32; the global torch RNG and hypothesis profile are left as found."""
-    profile = hypothesis.settings.get_current_profile_name()
-    with torch.random.fork_rng(devices=[]):
+    """Every recorded call, float64 then float32; the process's global state is left as found."""
+    with _global_state_kept(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(15)
-        calls = list(
+        return list(
             itertools.chain.from_iterable(
                 source(dtype) for dtype in DTYPES for source in (_op_calls, _module_calls, _common_nn_calls)
             )
         )
-    # common_utils loads its own hypothesis profile ("dev": 10 examples) on import; keep the suite's.
-    hypothesis.settings.load_profile(profile)
-    return calls
+
+
+@contextmanager
+def _global_state_kept() -> Iterator[None]:
+    """Importing torch.testing._internal.common_utils loads its own hypothesis profile ("dev": 10 examples),
+    seeds NumPy's global generator, adds warning filters and freezes torch.backends flags; undo all four."""
+    profile = hypothesis.settings.get_current_profile_name()
+    numpy_state = np.random.get_state()
+    filters = list(warnings.filters)
+    frozen = torch.backends.flags_frozen()
+    try:
+        yield
+    finally:
+        hypothesis.settings.load_profile(profile)
+        np.random.set_state(numpy_state)
+        warnings.filters[:] = filters
+        if not frozen:
+            # torch.backends is a module wrapper: the flag lives in the globals of its functions.
+            torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
