@@ -170,3 +170,34 @@ def test_two_class_cross_entropy_equals_bce_on_the_logit_difference_and_on_softm
     via_softmax = hw.binary_cross_entropy(hw.softmax(preds, 1)[:, 1], y.astype(float))
     assert ce == pytest.approx(via_difference, rel=1e-12) and ce == pytest.approx(via_softmax, rel=1e-10)
     assert ce == pytest.approx(F.cross_entropy(t64(preds), t64(y)).item(), rel=1e-12)
+
+
+EMPTY_SCENARIOS = {
+    "no rows, indices": (np.zeros((0, 3)), np.zeros(0, dtype=np.int64), {}),
+    "no rows, smoothed weighted indices": (
+        np.zeros((0, 3)),
+        np.zeros(0, dtype=np.int64),
+        {"weight": np.ones(3), "label_smoothing": 0.2},
+    ),
+    "no rows, probabilities": (np.zeros((0, 3)), np.zeros((0, 3)), {}),
+    "no classes, probabilities": (np.zeros((2, 0)), np.zeros((2, 0)), {}),
+    "no classes, smoothed probabilities": (np.zeros((2, 0)), np.zeros((2, 0)), {"label_smoothing": 0.1}),
+    "no classes, every index ignored and smoothed": (np.zeros((2, 0)), np.full(2, -100), {"label_smoothing": 0.1}),
+    "empty spatial dim": (np.zeros((2, 3, 0)), np.zeros((2, 0), dtype=np.int64), {}),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", EMPTY_SCENARIOS)
+def test_cross_entropy_grad_and_contributions_of_zero_sized_shapes_match_autograd(name, reduction):
+    z, target, options = EMPTY_SCENARIOS[name]
+    torch_options = {key: t64(value) if isinstance(value, np.ndarray) else value for key, value in options.items()}
+    expected = autograd(lambda x: F.cross_entropy(x, t64(target), reduction=reduction, **torch_options), z)
+    assert_matches(dc.cross_entropy_grad(z, target, reduction=reduction, **options), expected)
+    assert dc.ce_contributions(z, target, **options).shape == z.shape
+
+
+def test_bce_with_logits_grad_of_an_empty_batch_is_empty_like_autograd():
+    z, y = np.zeros((3, 0)), np.zeros((3, 0))
+    expected = autograd(lambda x: F.binary_cross_entropy_with_logits(x, t64(y)), z)
+    assert_matches(dc.bce_with_logits_grad(z, y), expected)

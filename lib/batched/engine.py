@@ -281,7 +281,7 @@ def python_loop_bce_mean(logits: list[float], targets: list[float]) -> float:
     total = 0.0
     for z, y in zip(logits, targets, strict=True):
         total += max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
-    return total / len(logits)
+    return total / len(logits) if logits else float("nan")  # the mean of no terms is nan, as in torch
 
 
 @dataclass(frozen=True)

@@ -81,15 +81,16 @@ def cross_entropy_coefficients(
     n_classes = x.shape[class_dim]
     w = None if weight is None else np.asarray(weight, dtype=np.float64)
     w_along = hw.along_class_dim(np.ones(n_classes) if w is None else w, x.ndim, class_dim)
-    smoothing = max(float(label_smoothing), 0.0)
+    smoothing = float(label_smoothing) if label_smoothing > 0.0 else 0.0
+    share = smoothing / n_classes if n_classes else 0.0  # a class dim of size 0 has nothing to smooth
     if np.shape(target) == x.shape:
-        t = np.asarray(target, dtype=np.float64) * (1.0 - smoothing) + smoothing / n_classes
-        return w_along * t, x.size / n_classes
+        t = np.asarray(target, dtype=np.float64) * (1.0 - smoothing) + share
+        return w_along * t, x.size / n_classes if x.size else 0.0
     y = np.asarray(target, dtype=np.int64)
     kept = y != ignore_index
     _, target_weight = hw.pick_targets(x, y, w, ignore_index, class_dim)
-    one_hot = np.moveaxis(np.eye(n_classes)[np.where(kept, y, 0)], -1, class_dim)
-    a = (1.0 - smoothing) * np.expand_dims(target_weight, class_dim) * one_hot + (smoothing / n_classes) * w_along
+    one_hot = np.expand_dims(y, class_dim) == hw.along_class_dim(np.arange(n_classes), x.ndim, class_dim)
+    a = (1.0 - smoothing) * np.expand_dims(target_weight, class_dim) * one_hot + share * w_along
     a = a * np.expand_dims(kept, class_dim)
     return a, float(target_weight.sum())
 

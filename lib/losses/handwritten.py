@@ -3,9 +3,10 @@
 Every function here has the signature and the semantics of its torch twin (torch 2.13): the same
 reductions, the same weighting rules, the same -100 clamp, the same nan where torch gives nan.
 Everything is computed in float64; array-likes go in, NumPy arrays come out (0-d for reduced
-results). Whatever torch rejects raises :class:`LossInputError` (a ``ValueError``) with a
+results). Zero-sized dimensions give what torch gives: empty results, nan for an empty mean,
+0 for an empty sum. Whatever torch rejects raises :class:`LossInputError` (a ``ValueError``) with a
 message a learner can act on. No torch is imported here: this is the independent side of every
-comparison the app makes.
+comparison the app makes; tests/test_torch_replay.py replays torch's own test inputs against it.
 
 Reference: https://pytorch.org/docs/stable/nn.functional.html#loss-functions
 """
@@ -18,6 +19,9 @@ from numpy.typing import ArrayLike
 REDUCTIONS = ("none", "mean", "sum")
 LOG_CLAMP = -100.0
 """``binary_cross_entropy`` clamps each log term at -100, so one saturated term costs at most 100."""
+
+
+_NO_INTEGER_KERNEL = "torch has no integer or boolean kernel for it, so it must be floating"
 
 
 class LossInputError(ValueError):
@@ -36,7 +40,7 @@ def sigmoid(input: ArrayLike) -> np.ndarray:
 
 def logsigmoid(input: ArrayLike) -> np.ndarray:
     """log σ(x) = min(x, 0) − log(1 + e^(−|x|)), never forming σ(x) (mirrors ``F.logsigmoid``)."""
-    x = _real(input, "input")
+    x = _floating(input, "input", hint=_NO_INTEGER_KERNEL)
     return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
 
 
@@ -45,7 +49,7 @@ def softmax(input: ArrayLike, dim: int) -> np.ndarray:
 
     A +inf in a slice, or a slice that is all −inf, gives nan for the whole slice, as in torch.
     """
-    shifted = _shift_by_max(_real(input, "input"), dim)
+    shifted = _shift_by_max(_floating(input, "input", hint=_NO_INTEGER_KERNEL), dim)
     with np.errstate(invalid="ignore"):
         e = np.exp(shifted)
         return e / e.sum(axis=dim, keepdims=True)
@@ -53,7 +57,7 @@ def softmax(input: ArrayLike, dim: int) -> np.ndarray:
 
 def log_softmax(input: ArrayLike, dim: int) -> np.ndarray:
     """log softmax(x)_k = (x_k − m) − log Σ_j e^(x_j − m), m = max_j x_j (mirrors ``F.log_softmax``)."""
-    shifted = _shift_by_max(_real(input, "input"), dim)
+    shifted = _shift_by_max(_floating(input, "input", hint=_NO_INTEGER_KERNEL), dim)
     with np.errstate(invalid="ignore", divide="ignore"):
         return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
@@ -66,12 +70,14 @@ def binary_cross_entropy(
 ) -> np.ndarray:
     """ℓ = −w·[y·max(log p, −100) + (1 − y)·max(log(1 − p), −100)] (mirrors ``F.binary_cross_entropy``).
 
-    ``input`` holds probabilities p in [0, 1]; ``target`` holds y in [0, 1] and has p's shape.
+    ``input`` holds probabilities p in [0, 1]; ``target`` holds y in [0, 1] and has p's shape (and, for
+    arrays, its dtype, as torch requires).
     'mean' is Σℓ / N: a weight scales terms but never normalises the mean.
     """
     check_reduction(reduction)
     p = _floating(input, "input")
     y = _floating(target, "target")
+    _check_same_dtype(input, target, "target", "binary_cross_entropy")
     if y.shape != p.shape:
         raise LossInputError(
             f"target has shape {y.shape} but input has shape {p.shape}: "
@@ -135,9 +141,11 @@ def nll_loss(
 
     'mean' is Σ ℓ_n / Σ w[y_n] over the positions not ignored; an empty or zero total gives nan.
     ``input`` is expected to hold log-probabilities but, as in torch, nothing checks that.
+    An array ``weight`` must have the dtype of an array ``input``, as torch requires.
     """
     check_reduction(reduction)
     x = _floating(input, "input")
+    _check_same_dtype(input, weight, "weight", "nll_loss")
     class_dim = class_dim_of(x)
     w = _class_weight(weight, x.shape[class_dim])
     y = _class_indices(target, x, class_dim)
@@ -160,15 +168,17 @@ def cross_entropy(
 
     * target of the input's shape: class probabilities t (floating), smoothed to
       t̃ = (1 − ε)·t + ε/C; ℓ_n = −Σ_c w_c·t̃_c·log q_c; 'mean' divides by N·d1…dk.
+      An ignore_index ≥ 0 is refused here, as torch refuses it.
     * any other shape: class indices y (int64 or uint8);
       ℓ_n = (1 − ε)·w_y·(−log q_y) + (ε/C)·Σ_c w_c·(−log q_c), 0 where y = ignore_index;
       'mean' divides both terms by Σ w[y_n] over the positions not ignored (nan when all are).
+      As in torch, an array ``weight`` must have the input's dtype.
     """
     check_reduction(reduction)
     x = _floating(input, "input")
     if label_smoothing > 1.0:
         raise LossInputError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}.")
-    smoothing = max(float(label_smoothing), 0.0)
+    smoothing = float(label_smoothing) if label_smoothing > 0.0 else 0.0  # torch reads ε < 0 and nan as 0
     class_dim = class_dim_of(x)
     n_classes = x.shape[class_dim]
     w = _class_weight(weight, n_classes)
@@ -180,14 +190,20 @@ def cross_entropy(
             "target",
             hint="a target of the input's shape is read as class probabilities, so it must be floating",
         )
-        if smoothing > 0.0:
+        if ignore_index >= 0:
+            raise LossInputError(
+                f"ignore_index={ignore_index} needs class indices: with a target of class probabilities torch "
+                "refuses it (leave ignore_index at its default, or give a row of zeros to ignore a position)."
+            )
+        if smoothing > 0.0 and n_classes:
             t = t * (1.0 - smoothing) + smoothing / n_classes
         with np.errstate(invalid="ignore"):
             loss = -(log_q * t * w_along_classes).sum(axis=class_dim)
         return reduce_loss(loss, reduction, mean_denominator=x.size / n_classes if x.size else 0.0)
 
-    nll = nll_loss(log_q, target, weight, ignore_index, reduction)
-    if smoothing == 0.0:
+    _check_same_dtype(input, weight, "weight", "cross_entropy with class indices")
+    nll = nll_loss(log_q, target, w, ignore_index, reduction)
+    if smoothing == 0.0 or not n_classes:
         return nll
     y = _class_indices(target, x, class_dim)
     _, target_weight = pick_targets(log_q, y, w, ignore_index, class_dim)
@@ -211,13 +227,23 @@ def _floating(values: ArrayLike, name: str, hint: str = "") -> np.ndarray:
     return array.astype(np.float64)
 
 
+def _check_same_dtype(input: ArrayLike, other: ArrayLike | None, name: str, function: str) -> None:
+    """torch refuses these operands unless their dtype is the input's; lists carry no dtype to compare."""
+    if isinstance(input, np.ndarray) and isinstance(other, np.ndarray) and other.dtype != input.dtype:
+        raise LossInputError(
+            f"{name} has dtype {other.dtype} but input has dtype {input.dtype}: {function} needs both in the same "
+            f"dtype (convert {name} with .to(input.dtype) in torch)."
+        )
+
+
 def _shift_by_max(x: np.ndarray, dim: int) -> np.ndarray:
     if not -max(x.ndim, 1) <= dim < max(x.ndim, 1):
         raise LossInputError(f"dim {dim} is out of range for an input with {x.ndim} dimensions.")
     if x.ndim == 0:
         return x - x
+    # initial=-inf leaves every non-empty slice's max alone and lets a zero-sized dim give an empty result.
     with np.errstate(invalid="ignore"):
-        return x - x.max(axis=dim, keepdims=True)
+        return x - x.max(axis=dim, keepdims=True, initial=-np.inf)
 
 
 def check_reduction(reduction: str) -> None:
@@ -298,12 +324,19 @@ def pick_targets(
     n_classes = x.shape[class_dim]
     kept = y != ignore_index
     out_of_range = kept & ((y < 0) | (y >= n_classes))
+    if out_of_range.any() and not n_classes:
+        raise LossInputError(
+            f"the class dimension has size 0, so there is no class a target could name: every target "
+            f"must equal ignore_index ({ignore_index})."
+        )
     if out_of_range.any():
         bad = int(y[out_of_range].flat[0])
         raise LossInputError(
             f"target {bad} is out of bounds: with {n_classes} classes a target must lie in "
             f"0…{n_classes - 1} or equal ignore_index ({ignore_index})."
         )
+    if not n_classes:  # every target is ignored (checked above): nothing to pick
+        return np.zeros(y.shape), np.zeros(y.shape)
     safe = np.where(kept, y, 0)
     picked = np.take_along_axis(x, np.expand_dims(safe, class_dim), axis=class_dim).squeeze(class_dim)
     target_weight = np.ones(safe.shape) if weight is None else weight[safe]
