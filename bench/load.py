@@ -182,15 +182,25 @@ async def sample_memory(pids: dict[str, int], deadline: float, memory: dict[str,
         await asyncio.sleep(2.0)
 
 
+def default_warm_up(seconds: float) -> float:
+    return min(15.0, seconds / 4)
+
+
 async def drive(
-    url: str, sessions: int, seconds: float, heavy: bool = True, pids: dict[str, int] | None = None
+    url: str,
+    sessions: int,
+    seconds: float,
+    heavy: bool = True,
+    pids: dict[str, int] | None = None,
+    warm_up: float | None = None,
 ) -> Results:
-    """Run ``sessions`` slider sessions (and, if ``heavy``, the heavy user) against the server at ``url``."""
+    """Run ``sessions`` slider sessions (and, if ``heavy``, the heavy user) against the server at ``url`` for
+    ``seconds`` in all; the sessions join over the first half of the ``warm_up``, which is not timed."""
     sessions, seconds = min(sessions, MAX_SESSIONS), min(seconds, MAX_SECONDS)
+    warm_up = default_warm_up(seconds) if warm_up is None else min(warm_up, seconds / 2)
     results = Results()
     start = time.monotonic()
     deadline = start + seconds
-    warm_up = min(15.0, seconds / 4)
     tasks = [
         slider_session(
             url, *PAGES[index % len(PAGES)], start + warm_up * index / sessions / 2, start + warm_up, deadline, results
@@ -212,7 +222,7 @@ def summary(latencies: list[float]) -> str:
 
 
 def report(results: Results, sessions: int, seconds: float, where: str) -> None:
-    warm_up = min(15.0, seconds / 4)
+    warm_up = default_warm_up(seconds)
     print(
         f"{sessions} sessions moving sliders for {seconds:.0f} s on {where} (fragment reruns, 0.5–1.5 s apart; "
         f"sessions join over the first {warm_up / 2:.0f} s and the first {warm_up:.0f} s are not timed):"
