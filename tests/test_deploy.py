@@ -114,4 +114,4 @@ def test_100_sessions_through_the_balancer_are_all_served_without_errors(classro
     results = run_async(drive(classroom.url, LOAD_SESSIONS, LOAD_SECONDS, heavy=False))
     assert results.errors == []
     assert results.served == LOAD_SESSIONS
-    assert len(results.latencies) >= LOAD_SESSIONS
+    assert results.latencies, "no slider move was timed"

@@ -7,7 +7,7 @@ import time
 from urllib.parse import parse_qsl, urlparse
 
 import pytest
-from classroom_helpers import NewVisitors
+from classroom_helpers import NewVisitors, open_home_page
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 RECOVERY_S = 20
@@ -79,7 +79,9 @@ class Student:
 
 @pytest.fixture
 def students(classroom, browser):
-    """Three students on replica r1, one for each link."""
+    """Three students on replica r1, one for each link, in a class under way: r2 has served a page already (a
+    replica's first run imports torch, seconds here)."""
+    open_home_page(f"http://127.0.0.1:{classroom.ports['r2']}")
     group = [Student(browser, classroom.url, "r1", link) for link in LINKS]
     yield group
     for student in group:
