@@ -258,6 +258,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.terminate()
+            server.wait(timeout=30)
     report(results, sessions, seconds, url)
 
 

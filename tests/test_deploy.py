@@ -2,6 +2,7 @@
 load through the balancer. Everything listens on 127.0.0.1 only."""
 
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -11,7 +12,15 @@ from classroom_helpers import require_haproxy, run_async, served_by, wait_for
 
 from bench.load import drive
 from deploy.classroom import render_config, restart_delay
-from devtools.local_app import HAPROXY, command_line, descendant_pids, is_running, start_classroom
+from devtools.local_app import (
+    HAPROXY,
+    ROOT,
+    child_pids,
+    command_line,
+    descendant_pids,
+    is_running,
+    start_classroom,
+)
 
 LOAD_SESSIONS, LOAD_SECONDS = 100, 15
 """The CI part of the load test: 100 sessions for a short while. The figures in the README come from bench/."""
@@ -55,28 +64,46 @@ def test_a_replica_that_keeps_dying_waits_twice_as_long_each_time_up_to_30_s():
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_the_command_stops_every_process_it_started(stop_signal):
+def test_the_command_stops_every_process_it_started_and_removes_its_folder(stop_signal):
     require_haproxy()
     room = start_classroom(1)
     started = descendant_pids(room.process.pid)
     programs = sorted("haproxy" if "haproxy" in command_line(pid) else "streamlit" for pid in started)
+    folder = haproxy_config(room).parent
     room.process.send_signal(stop_signal)
     code = room.process.wait(timeout=30)
     room.stop()
     assert programs == ["haproxy", "streamlit"]
     assert code == 0
     assert [pid for pid in started if is_running(pid)] == []
+    assert not folder.exists()
 
 
 def test_the_children_stop_when_the_command_itself_is_killed():
     require_haproxy()
     room = start_classroom(1)
     started = descendant_pids(room.process.pid)
+    folder = haproxy_config(room).parent
     room.process.kill()
     room.process.wait(timeout=10)
     room.stop()
     assert len(started) == 2
     wait_for(lambda: not any(is_running(pid) for pid in started), 15, "the replica and HAProxy stopped")
+    shutil.rmtree(folder)  # a killed command cannot remove its temporary folder
+
+
+def test_haproxy_reads_its_configuration_from_a_temporary_folder_not_the_source_tree(classroom):
+    config = haproxy_config(classroom)
+    assert config.is_file()
+    assert not config.resolve().is_relative_to(ROOT)
+    assert config.parent.name.startswith("logitlab-classroom-")
+
+
+def haproxy_config(room) -> Path:
+    """The file the room's HAProxy was started with (``-f PATH``)."""
+    haproxy = next(pid for pid in child_pids(room.process.pid) if "haproxy" in command_line(pid))
+    arguments = command_line(haproxy).split("\0")
+    return Path(arguments[arguments.index("-f") + 1])
 
 
 def test_a_given_cookie_secret_reaches_every_replica():
