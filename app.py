@@ -1,5 +1,6 @@
 """Logit Lab: the entry point. It only declares the pages and the navigation between them."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import streamlit as st
@@ -37,6 +38,16 @@ def _navigation() -> dict[str, list]:
     return sections
 
 
+@st.fragment(run_every=timedelta(days=1))
+def _rerun_after_a_reconnect() -> None:
+    """Draws nothing. An app with a timed fragment makes Streamlit's browser side ask for a full run each time its
+    websocket reconnects (streamlit/streamlit#11890 asks for one only then, or after a fragment run). Without it, a
+    tab that reconnects before its first slider move, to another replica or to a restarted server, keeps a page
+    whose fragments that server never ran, and the server drops every slider move as a rerun of an unknown fragment.
+    """
+
+
 page = st.navigation(_navigation())
 widgets.presentation_toggle()
+_rerun_after_a_reconnect()
 page.run()

@@ -24,6 +24,12 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert ci_lines[-1] == test_command
 
 
+def test_ci_installs_chromium_and_haproxy_before_the_tests():
+    script = (ROOT / ".ci/run").read_text()
+    assert "apt-get install" in script
+    assert "missing+=(chromium)" in script and "missing+=(haproxy)" in script
+
+
 def test_torch_is_pinned_exactly_to_2_13_0():
     assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text().split()
 
