@@ -1,0 +1,603 @@
+"""A whitelist interpreter for short PyTorch scripts: it walks Python's ``ast`` and runs each node on real torch.
+
+Nothing is handed to ``eval``, ``exec`` or ``compile``. :func:`run_script` checks the whole tree first
+(:func:`check_tree`: only the node types, names and imports in :mod:`lib.debugger.whitelist`), then evaluates it
+node by node under caps on steps, wall time, tensor sizes and loops. The script assigns the two numbers to compare
+to ``a`` and ``b``; a line assigning ``a`` or ``b`` that makes torch raise is recorded as that call's error.
+While it runs, :class:`~lib.debugger.trace.Tracer` records what each loss call and each transform sees.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from lib.debugger import whitelist as wl
+from lib.debugger.trace import Tracer
+
+
+class Refused(Exception):
+    """The script uses something outside the whitelist, breaks a cap, or fails on a line other than a / b."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
+
+
+class TorchError(Exception):
+    """torch (or the debugger's own input check) rejected a call: the message a user should read."""
+
+
+@dataclass
+class Outcome:
+    """What ``a`` or ``b`` holds after the run: a tensor or number, or the error its line raised."""
+
+    value: object = None
+    error: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class Run:
+    source: str
+    a: Outcome
+    b: Outcome
+    trace: Tracer
+
+
+BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+}
+COMPARE = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+}
+UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_, ast.Invert: operator.invert}
+SCALARS = (bool, int, float)
+NUMPY_DTYPES = (np.float32, np.float64, np.int64)
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as ``Type: first line``, never cut inside a word."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if len(text) > 300:
+        text = text[:300].rsplit(" ", 1)[0] + " …"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def parse_script(source: str) -> ast.Module:
+    """The script's tree, or :class:`Refused` with the reason (too long, not Python, not allowed)."""
+    if len(source) > wl.MAX_SCRIPT_CHARS:
+        raise Refused(
+            None, f"the script is {len(source):,} characters long; the limit is {wl.MAX_SCRIPT_CHARS:,} characters"
+        )
+    if source.count("\n") >= wl.MAX_SCRIPT_LINES:
+        raise Refused(None, f"the script has more than {wl.MAX_SCRIPT_LINES} lines; the limit is {wl.MAX_SCRIPT_LINES}")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise Refused(error.lineno, f"not valid Python: {error.msg}") from None
+    except (RecursionError, MemoryError):
+        raise Refused(None, "the script nests too deeply to be read") from None
+    except ValueError as error:
+        raise Refused(None, f"the script cannot be parsed: {one_line(error)}") from None
+    check_tree(tree)
+    return tree
+
+
+def check_tree(tree: ast.Module) -> None:
+    """Refuse any node, name, attribute or import outside the whitelist, before anything runs."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        line = getattr(node, "lineno", None)
+        if depth > wl.MAX_DEPTH:
+            raise Refused(line, f"the script nests deeper than {wl.MAX_DEPTH} levels")
+        if type(node) not in wl.ALLOWED_NODES:
+            words = wl.NODE_WORDS.get(type(node), type(node).__name__)
+            raise Refused(line, f"not supported by the debugger: {words}")
+        if isinstance(node, ast.Name) and node.id.startswith("__"):
+            raise Refused(line, f"the name {node.id} is not available (no dunder names)")
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            raise Refused(line, f"the attribute .{node.attr} is not available (no names starting with _)")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (*SCALARS, str, type(None), type(...))):
+            raise Refused(line, f"{type(node.value).__name__} constants are not supported")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > wl.MAX_STRING:
+            raise Refused(line, f"strings longer than {wl.MAX_STRING} characters are not supported")
+        if isinstance(node, ast.keyword) and node.arg is None:
+            raise Refused(line, "** unpacking is not supported")
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name not in wl.IMPORTS:
+                    raise Refused(
+                        line,
+                        f"import {alias.name} is not allowed: only torch, torch.nn, "
+                        "torch.nn.functional, numpy and math",
+                    )
+        if isinstance(node, ast.ImportFrom):
+            names = {alias.name for alias in node.names}
+            allowed = {"torch": {"nn"}, "torch.nn": {"functional"}}.get(node.module or "", set())
+            if not names <= allowed or node.level:
+                raise Refused(line, f"from {node.module} import {', '.join(sorted(names))} is not allowed")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+class Interpreter:
+    """Evaluates a checked tree; one instance per run."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.trace = Tracer(source)
+        self.env: dict[str, object] = {name: space for name, space in wl.NAMESPACES.items() if name != "numpy"}
+        self.steps = 0
+        self.started = time.perf_counter()
+        self.line = 0
+        self.depth = 0
+        self.outcomes = {"a": Outcome(), "b": Outcome()}
+        self.generator = torch.Generator()
+        """The script's own random numbers: torch.manual_seed seeds this, never the server's global generator."""
+
+    # --- statements ----------------------------------------------------------------------------
+
+    def run(self, tree: ast.Module) -> Run:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.block(tree.body)
+        for name in "ab":
+            outcome = self.outcomes[name]
+            if outcome.line is None:
+                raise Refused(None, f"the script never assigns {name}: assign the two numbers to compare to a and b")
+        return Run(self.source, self.outcomes["a"], self.outcomes["b"], self.trace)
+
+    def block(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            self.line = statement.lineno
+            self.trace.statement = statement
+            getattr(self, f"do_{type(statement).__name__}")(statement)
+
+    def do_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            bound = alias.asname or alias.name.split(".")[0]
+            self.env[bound] = wl.NAMESPACES[wl.IMPORTS[alias.name] if alias.asname else alias.name.split(".")[0]]
+
+    def do_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            self.env[alias.asname or alias.name] = wl.NAMESPACES["nn" if alias.name == "nn" else "F"]
+
+    def do_Pass(self, node: ast.Pass) -> None:
+        pass
+
+    def do_Expr(self, node: ast.Expr) -> None:
+        self.eval(node.value)
+
+    def do_If(self, node: ast.If) -> None:
+        self.block(node.body if self.truth(self.eval(node.test)) else node.orelse)
+
+    def do_For(self, node: ast.For) -> None:
+        items = self.eval(node.iter)
+        if isinstance(items, torch.Tensor):
+            items = list(items.unbind(0)) if items.ndim else None
+        if not isinstance(items, (range, list, tuple)):
+            raise Refused(node.lineno, "for loops may only run over range(n), a list, a tuple or a tensor's rows")
+        if len(items) > wl.MAX_LOOP:
+            raise Refused(node.lineno, f"the loop runs {len(items):,} times; the limit is {wl.MAX_LOOP}")
+        for item in items:
+            self.assign(node.target, item)
+            self.block(node.body)
+        self.block(node.orelse)
+
+    def do_Assign(self, node: ast.Assign) -> None:
+        names = [t.id for t in node.targets if isinstance(t, ast.Name) and t.id in ("a", "b")]
+        if not names:
+            value = self.eval(node.value)
+        else:
+            try:
+                value = self.eval(node.value)
+            except TorchError as error:
+                for name in names:
+                    self.outcomes[name] = Outcome(None, str(error), node.lineno)
+                return
+        for target in node.targets:
+            self.assign(target, value)
+
+    def do_AugAssign(self, node: ast.AugAssign) -> None:
+        load = ast.copy_location(
+            ast.Subscript(node.target.value, node.target.slice, ast.Load())
+            if isinstance(node.target, ast.Subscript)
+            else ast.Name(getattr(node.target, "id", ""), ast.Load()),
+            node,
+        )
+        self.assign(node.target, self.binary(node.op, self.eval(load), self.eval(node.value), node))
+
+    def assign(self, target: ast.expr, value: object) -> None:
+        if isinstance(target, ast.Name):
+            if target.id in wl.NAMESPACES or target.id in BUILTINS:
+                raise Refused(target.lineno, f"{target.id} is a name the debugger provides; choose another name")
+            self.env[target.id] = value
+            self.trace.name(value, target.id)
+            if target.id in ("a", "b"):
+                self.outcomes[target.id] = Outcome(value, None, target.lineno)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            values = list(value) if isinstance(value, (tuple, list, torch.Size)) else None
+            if values is None or len(values) != len(target.elts):
+                raise Refused(target.lineno, f"cannot unpack into {len(target.elts)} names")
+            for element, item in zip(target.elts, values, strict=True):
+                self.assign(element, item)
+        elif isinstance(target, ast.Subscript):
+            container = self.eval(target.value)
+            if not isinstance(container, torch.Tensor):
+                raise Refused(target.lineno, "only tensor elements can be assigned with [...] =")
+            self.torch_call(operator.setitem, (container, self.eval(target.slice), value), {}, target)
+        else:
+            raise Refused(target.lineno, "this kind of assignment is not supported")
+
+    # --- expressions ---------------------------------------------------------------------------
+
+    def eval(self, node: ast.expr) -> object:
+        self.steps += 1
+        if self.steps > wl.MAX_STEPS:
+            raise Refused(
+                self.line, f"the script takes more than {wl.MAX_STEPS:,} steps; the limit keeps the server responsive"
+            )
+        if time.perf_counter() - self.started > wl.MAX_SECONDS:
+            raise Refused(self.line, f"the script ran longer than {wl.MAX_SECONDS} s, the limit")
+        self.depth += 1
+        try:
+            return getattr(self, f"ev_{type(node).__name__}")(node)
+        finally:
+            self.depth -= 1
+
+    def ev_Constant(self, node: ast.Constant) -> object:
+        return node.value
+
+    def ev_Name(self, node: ast.Name) -> object:
+        if node.id in self.env:
+            return self.env[node.id]
+        if node.id in BUILTINS:
+            return BUILTINS[node.id]
+        raise Refused(
+            node.lineno,
+            f"{node.id} is not available: the debugger runs torch, nn, F, np, math, "
+            "a few builtins (range, len, float, int, abs, min, max, round, sum, print) and your variables",
+        )
+
+    def ev_Tuple(self, node: ast.Tuple) -> tuple:
+        return tuple(self.sequence(node.elts))
+
+    def ev_List(self, node: ast.List) -> list:
+        return self.sequence(node.elts)
+
+    def sequence(self, elements: list[ast.expr]) -> list:
+        if len(elements) > wl.MAX_SEQUENCE:
+            raise Refused(self.line, f"a list of {len(elements):,} items; the limit is {wl.MAX_SEQUENCE:,}")
+        return [self.eval(e) for e in elements]
+
+    def ev_Slice(self, node: ast.Slice) -> slice:
+        return slice(*(None if part is None else self.eval(part) for part in (node.lower, node.upper, node.step)))
+
+    def ev_JoinedStr(self, node: ast.JoinedStr) -> str:
+        raise Refused(node.lineno, "f-strings are only read inside print(), which the debugger skips")
+
+    def ev_IfExp(self, node: ast.IfExp) -> object:
+        return self.eval(node.body if self.truth(self.eval(node.test)) else node.orelse)
+
+    def ev_BoolOp(self, node: ast.BoolOp) -> object:
+        value = None
+        for part in node.values:
+            value = self.eval(part)
+            if self.truth(value) == isinstance(node.op, ast.Or):
+                return value
+        return value
+
+    def ev_UnaryOp(self, node: ast.UnaryOp) -> object:
+        operand = self.eval(node.operand)
+        self.check_operand(operand, node)
+        result = self.torch_call(UNARY[type(node.op)], (operand,), {}, node)
+        self.trace.derived(result, "neg", node, (operand,))
+        return result
+
+    def ev_BinOp(self, node: ast.BinOp) -> object:
+        return self.binary(node.op, self.eval(node.left), self.eval(node.right), node)
+
+    def ev_Compare(self, node: ast.Compare) -> object:
+        left, result = self.eval(node.left), True
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self.eval(right_node)
+            self.check_operand(left, node)
+            self.check_operand(right, node)
+            result = self.torch_call(COMPARE[type(op)], (left, right), {}, node)
+            if len(node.ops) > 1 and not self.truth(result):
+                return False
+            left = right
+        return result
+
+    def ev_Subscript(self, node: ast.Subscript) -> object:
+        value, index = self.eval(node.value), self.eval(node.slice)
+        if not isinstance(value, (torch.Tensor, list, tuple, torch.Size)):
+            raise Refused(node.lineno, f"a {type(value).__name__} cannot be indexed")
+        result = self.torch_call(operator.getitem, (value, index), {}, node)
+        self.trace.derived(result, "index", node, (value,), index=index)
+        return result
+
+    def ev_Attribute(self, node: ast.Attribute) -> object:
+        value = self.eval(node.value)
+        if isinstance(value, wl.Namespace):
+            if node.attr not in value.members:
+                raise Refused(node.lineno, f"{value.name}.{node.attr} is not supported by the debugger")
+            return value.members[node.attr]
+        if isinstance(value, torch.Tensor):
+            if node.attr in wl.TENSOR_PROPERTIES:
+                result = getattr(value, node.attr)
+                self.trace.derived(result, "view", node, (value,))
+                return result
+            if node.attr in wl.TENSOR_METHODS:
+                return Method(value, node.attr)
+            raise Refused(node.lineno, f"the tensor method .{node.attr} is not supported by the debugger")
+        raise Refused(node.lineno, f".{node.attr} of a {type(value).__name__} is not available")
+
+    def ev_Call(self, node: ast.Call) -> object:
+        function = self.eval(node.func)
+        if isinstance(function, Builtin) and function.name == "print":
+            return None
+        args = self.sequence(node.args)
+        kwargs = {k.arg: self.eval(k.value) for k in node.keywords}
+        for value in (*args, *kwargs.values()):
+            self.check_operand(value, node, calls=True)
+        if isinstance(function, Builtin):
+            return self.torch_call(function.run, args, kwargs, node)
+        if isinstance(function, Method):
+            return self.method(function, args, kwargs, node)
+        if isinstance(function, wl.Fn):
+            return self.function(function, args, kwargs, node)
+        if isinstance(function, Module):
+            return self.trace.call_module(function, args, kwargs, node, self)
+        raise Refused(node.lineno, f"a {type(function).__name__} cannot be called")
+
+    # --- calls ---------------------------------------------------------------------------------
+
+    def function(self, fn: wl.Fn, args: list, kwargs: dict, node: ast.Call) -> object:
+        if fn.name == "torch.manual_seed":
+            if len(args) != 1 or not isinstance(args[0], int):
+                raise Refused(node.lineno, "torch.manual_seed takes one whole number")
+            self.generator.manual_seed(args[0] % 2**63)
+            return None
+        if fn.name in ("torch.randn", "torch.rand", "torch.randint"):
+            kwargs = {**kwargs, "generator": self.generator}
+        if fn.role == "constructor":
+            self.check_elements(requested_elements(fn.name, args, kwargs), node)
+        if fn.role == "numpy_literal":
+            if kwargs.keys() - {"dtype"} or len(args) != 1 or not literal_numbers(args[0]):
+                raise Refused(node.lineno, "np.array takes one literal list of numbers (and an optional dtype)")
+            self.check_elements(count_elements(args[0]), node)
+        if fn.name == "F.one_hot" and args and isinstance(args[0], torch.Tensor):
+            classes = args[1] if len(args) > 1 else kwargs.get("num_classes", -1)
+            if not isinstance(classes, int) or classes < 0:
+                classes = int(args[0].max()) + 1 if args[0].numel() else 0
+            self.check_elements(args[0].numel() * classes, node)
+        if fn.name in ("torch.cat", "torch.stack") and args and isinstance(args[0], (list, tuple)):
+            self.check_elements(sum(t.numel() for t in args[0] if isinstance(t, torch.Tensor)), node)
+        if fn.role == "module":
+            return Module(fn, self.torch_call(fn.run, args, kwargs, node), node, self.trace.statement)
+        if fn.role == "loss":
+            return self.trace.call_loss(fn.name, fn.run, args, kwargs, node, self)
+        result = self.torch_call(fn.run, args, kwargs, node)
+        tensors = tuple(v for v in (*args, *kwargs.values()) if isinstance(v, torch.Tensor))
+        self.trace.derived(result, fn.name.split(".")[-1], node, tensors, args=args, kwargs=kwargs)
+        return result
+
+    def method(self, method: Method, args: list, kwargs: dict, node: ast.Call) -> object:
+        tensor, name = method.tensor, method.name
+        if name in ("repeat", "expand"):
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list, torch.Size)) else args
+            if all(isinstance(s, int) for s in sizes):
+                self.check_elements(
+                    math.prod(abs(s) for s in sizes) * (tensor.numel() if name == "repeat" else 1), node
+                )
+        result = self.torch_call(getattr(tensor, name), args, kwargs, node)
+        self.trace.derived(result, name, node, (tensor,), args=(tensor, *args), kwargs=kwargs)
+        return result
+
+    def torch_call(self, run, args, kwargs, node: ast.AST) -> object:
+        """Call a whitelisted function; torch's own errors become :class:`TorchError`, sizes are checked after."""
+        try:
+            result = run(*args, **kwargs)
+        except (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError, OverflowError) as error:
+            raise TorchError(one_line(error)) from None
+        if isinstance(result, torch.Tensor):
+            self.check_elements(result.numel(), node)
+        elif isinstance(result, int) and not isinstance(result, bool) and abs(result) > 2**63:
+            raise Refused(getattr(node, "lineno", self.line), "an integer beyond 2**63 is not supported")
+        elif isinstance(result, (list, tuple)) and len(result) > wl.MAX_SEQUENCE:
+            raise Refused(getattr(node, "lineno", self.line), f"a list longer than {wl.MAX_SEQUENCE:,} items")
+        return result
+
+    def binary(self, op: ast.operator, left: object, right: object, node: ast.AST) -> object:
+        for operand in (left, right):
+            self.check_operand(operand, node)
+        if isinstance(left, (list, tuple)) or isinstance(right, (list, tuple)):
+            if not isinstance(op, ast.Mult) or not isinstance(left, (list, tuple)) or not isinstance(right, int):
+                raise Refused(node.lineno, "lists may only be repeated, as [0.0] * n")
+            if len(left) * max(right, 0) > wl.MAX_SEQUENCE:
+                raise Refused(node.lineno, f"a list longer than {wl.MAX_SEQUENCE:,} items")
+        if isinstance(op, ast.Pow) and isinstance(right, int) and isinstance(left, int) and abs(right) > 64:
+            raise Refused(node.lineno, "integer powers above 64 are not supported")
+        shapes = [v.shape for v in (left, right) if isinstance(v, torch.Tensor)]
+        if len(shapes) == 2:
+            self.check_elements(broadcast_elements(*shapes), node)
+        result = self.torch_call(BINARY[type(op)], (left, right), {}, node)
+        self.trace.derived(result, type(op).__name__.lower(), node, (left, right))
+        return result
+
+    def check_operand(self, value: object, node: ast.AST, calls: bool = False) -> None:
+        allowed = (torch.Tensor, *SCALARS, type(None), list, tuple, slice, type(...), torch.Size, np.ndarray, range)
+        if isinstance(value, str) and calls:
+            return
+        if isinstance(value, torch.dtype) or (isinstance(value, allowed) and not isinstance(value, str)):
+            return
+        if calls and (isinstance(value, np.generic) or any(value is t for t in NUMPY_DTYPES)):
+            return
+        raise Refused(getattr(node, "lineno", self.line), f"a {type(value).__name__} cannot be used here")
+
+    def check_elements(self, count: int, node: ast.AST) -> None:
+        line = getattr(node, "lineno", self.line)
+        if count > wl.MAX_TENSOR_ELEMENTS:
+            raise Refused(line, f"a tensor of {count:,} elements; the limit is {wl.MAX_TENSOR_ELEMENTS:,}")
+        self.trace.created += count
+        if self.trace.created > wl.MAX_TOTAL_ELEMENTS:
+            raise Refused(line, f"the script creates more than {wl.MAX_TOTAL_ELEMENTS:,} tensor elements in all")
+
+    @staticmethod
+    def truth(value: object) -> bool:
+        try:
+            return bool(value)
+        except (RuntimeError, ValueError) as error:
+            raise TorchError(one_line(error)) from None
+
+
+@dataclass(frozen=True)
+class Method:
+    tensor: torch.Tensor
+    name: str
+
+
+@dataclass(frozen=True)
+class Module:
+    """An ``nn`` loss or activation module the script built: the torch module and the line that built it."""
+
+    fn: wl.Fn
+    module: torch.nn.Module
+    node: ast.Call
+    statement: ast.stmt
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    run: object
+
+
+def _float(value: object = 0.0) -> float:
+    if isinstance(value, str) and value.strip().lower() not in ("nan", "inf", "-inf", "+inf"):
+        raise ValueError(f"float() of {value!r}: only 'nan', 'inf' and '-inf' are read from text")
+    return float(value)
+
+
+def _range(*args: int) -> range:
+    if not all(isinstance(a, int) for a in args):
+        raise TypeError("range() takes whole numbers")
+    return range(*args)
+
+
+BUILTINS = {
+    name: Builtin(name, run)
+    for name, run in {
+        "range": _range,
+        "len": len,
+        "float": _float,
+        "int": lambda v=0: int(v) if not isinstance(v, str) else int(v[:20]),
+        "abs": abs,
+        "min": min,
+        "max": max,
+        "round": round,
+        "sum": sum,
+        "print": print,
+        "list": lambda v=(): list(v) if isinstance(v, (list, tuple, range, torch.Size)) else list(v)[: wl.MAX_SEQUENCE],
+        "tuple": lambda v=(): tuple(v),
+        "zip": lambda *v: list(zip(*v, strict=False))[: wl.MAX_SEQUENCE],
+        "enumerate": lambda v: list(enumerate(v))[: wl.MAX_SEQUENCE],
+    }.items()
+}
+BUILTINS.update({"True": True, "False": False, "None": None})
+
+
+def requested_elements(name: str, args: list, kwargs: dict) -> int:
+    """How many elements a constructor call asks for, read from its arguments before anything is allocated."""
+    short = name.split(".")[-1]
+    if short == "tensor":
+        return count_elements(args[0]) if args else 0
+    if short == "arange":
+        numbers = [a for a in args if isinstance(a, SCALARS)]
+        start, end, step = (
+            (0, numbers[0], 1) if len(numbers) == 1 else (*numbers[:2], numbers[2] if len(numbers) > 2 else 1)
+        )
+        return int(abs(math.ceil((end - start) / step))) if step else 0
+    if short == "linspace":
+        return int(args[2] if len(args) > 2 else kwargs.get("steps", 0))
+    if short == "eye":
+        n = args[0] if args else kwargs.get("n", 0)
+        return int(n) * int(args[1] if len(args) > 1 else kwargs.get("m", n))
+    if short == "randint":
+        size = kwargs.get("size", next((a for a in args if isinstance(a, (tuple, list, torch.Size))), ()))
+        return _product(size)
+    if short == "full":
+        return _product(args[0] if args else kwargs.get("size", ()))
+    sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list, torch.Size)) else args
+    return _product(kwargs.get("size", sizes))
+
+
+def broadcast_elements(first: tuple[int, ...], second: tuple[int, ...]) -> int:
+    """Elements of the broadcast of two shapes (sizes that do not broadcast are left for torch to reject).
+    torch.broadcast_shapes is not used: its first call imports sympy, seconds on a loaded server."""
+    width = max(len(first), len(second))
+    padded = [(1,) * (width - len(s)) + tuple(s) for s in (first, second)]
+    return math.prod(max(x, y) for x, y in zip(*padded, strict=True))
+
+
+def _product(size: object) -> int:
+    size = [size] if isinstance(size, int) else size
+    if not isinstance(size, (tuple, list, torch.Size)) or not all(isinstance(s, int) for s in size):
+        return 0
+    return math.prod(max(int(s), 0) for s in size)
+
+
+def count_elements(data: object, limit: int = wl.MAX_TENSOR_ELEMENTS + 1) -> int:
+    """Leaves of nested lists and tuples, counted up to just past ``limit``."""
+    if isinstance(data, torch.Tensor):
+        return data.numel()
+    if not isinstance(data, (list, tuple)):
+        return 1
+    total = 0
+    for item in data:
+        total += count_elements(item, limit - total)
+        if total >= limit:
+            return total
+    return total
+
+
+def literal_numbers(data: object) -> bool:
+    if isinstance(data, (list, tuple)):
+        return all(literal_numbers(item) for item in data)
+    return isinstance(data, SCALARS)
+
+
+def run_script(source: str) -> Run:
+    """Parse, check and run a script; :class:`Refused` says why not, with the line."""
+    tree = parse_script(source)
+    interpreter = Interpreter(source)
+    try:
+        return interpreter.run(tree)
+    except TorchError as error:
+        raise Refused(interpreter.line, str(error)) from None
+    except RecursionError:
+        raise Refused(interpreter.line, "the expression nests too deeply") from None
