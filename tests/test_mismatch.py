@@ -152,3 +152,47 @@ def test_copied_scripts_run_in_plain_python_and_print_a_b_and_the_fixed_value():
             assert printed[code]["a"].split(":")[0] in ("RuntimeError", "IndexError"), code
         else:
             assert printed[code]["a"] == shown(analysis.run.a), code
+
+
+# --- issue 18: non-finite values, labels out of range; issue 15: empty tensors ---------------------
+
+
+NAN_OUTPUTS = "z = torch.tensor([[float('nan'), -0.3], [0.1, 2.0], [-1.0, 0.5]])\ny = torch.tensor([0, 1, 1])\n"
+
+
+def test_nan_in_the_inputs_is_never_agreement_and_the_cause_says_which_line_holds_it():
+    analysis = analyse(NAN_OUTPUTS + "a = F.cross_entropy(z, y)\nb = F.nll_loss(F.log_softmax(z, dim=1), y)\n")
+    assert not analysis.agree
+    assert "the script's own numbers on line 1" in analysis.cause and "hold nan or inf" in analysis.cause
+
+
+def test_an_overflowing_literal_is_inf_and_never_agreement():
+    analysis = analyse(
+        "z = torch.tensor([1e309])\nt = torch.tensor([1.0])\na = F.binary_cross_entropy_with_logits(z, t)\nb = a\n"
+    )
+    assert not analysis.agree and "hold nan or inf" in analysis.cause
+
+
+def test_a_single_nan_is_accepted_as_a_tensor_of_shape_1():
+    analysis = analyse("a = torch.tensor([float('nan')])\nb = torch.tensor([float('nan')])\n")
+    assert analysis.run.a.value.shape == (1,) and not analysis.agree
+
+
+@pytest.mark.parametrize(("labels", "bad"), [("[0, 5, 1]", 5), ("[-1, 1, 1]", -1)])
+def test_out_of_range_labels_get_a_clear_message_not_cut_mid_word(labels, bad):
+    script = f"z = torch.tensor([[0.2, -0.3], [0.1, 2.0], [-1.0, 0.5]])\ny = torch.tensor({labels})\n"
+    analysis = analyse(script + "a = F.cross_entropy(z, y)\nb = F.cross_entropy(z, y.clamp(0, 1))\n")
+    assert analysis.run.a.error == f"label {bad} is out of range for 2 classes; ignore_index is -100"
+
+
+def test_long_torch_errors_are_cut_at_a_word_with_an_ellipsis():
+    from lib.debugger.interpreter import one_line
+
+    text = one_line(RuntimeError("word " * 100))
+    assert text.endswith(" …") and text[: -len(" …")].endswith("word")
+
+
+def test_an_empty_batch_gives_nan_as_torch_does_and_is_not_agreement():
+    empty = "z = torch.zeros(0, 3)\ny = torch.zeros(0).long()\n"
+    analysis = analyse(empty + "a = F.cross_entropy(z, y)\nb = F.cross_entropy(z, y, reduction='sum')\n")
+    assert torch.isnan(analysis.run.a.value) and float(analysis.run.b.value) == 0.0 and not analysis.agree

@@ -296,8 +296,6 @@ def loss_swaps(tracer: Tracer) -> Iterator[Candidate]:
         x, y = event.input, event.target
         if event.input_node is None or event.target_node is None or not isinstance(x, torch.Tensor):
             continue
-        if event.option_owner is not event.call:
-            continue
         x_src, y_src = src(tracer, event.input_node), src(tracer, event.target_node)
         x_name, y_name = tracer.label(x, event.input_node), tracer.label(y, event.target_node)
         if event.family == "cross_entropy" and x.ndim == 1:

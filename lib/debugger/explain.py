@@ -9,6 +9,7 @@ made both numbers agree when the edited script was run again (:mod:`lib.debugger
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,10 @@ GENERATORS = (
     edits.hand_written_logs,
     edits.clamps_read_as_probabilities,
     edits.loss_swaps,
+    option_edits.per_sample_sums,
     option_edits.manual_means,
+    option_edits.weighted_probability_means,
+    option_edits.input_shapes,
     option_edits.micro_batches,
     option_edits.pos_weights,
     option_edits.target_dtypes,
@@ -34,9 +38,10 @@ GENERATORS = (
     option_edits.smoothing,
     option_edits.entropy_floors,
     option_edits.softmax_dims,
-    option_edits.per_sample_sums,
+    option_edits.summed_terms,
     option_edits.differing_options,
 )
+_log = logging.getLogger(__name__)
 MAX_CANDIDATES = 60
 SEARCH_SECONDS = 6.0
 
@@ -167,7 +172,12 @@ def analyse(source: str) -> Analysis:
 def search(tracer: Tracer) -> Iterator[edits.Candidate]:
     seen = set()
     for generator in GENERATORS:
-        for candidate in generator(tracer):
+        try:
+            found = list(generator(tracer))
+        except Exception:
+            _log.exception("candidate generator %s failed", generator.__name__)
+            continue
+        for candidate in found:
             key = tuple(edits.apply(tracer.source, candidate.edits)[1].splitlines())
             if key not in seen:
                 seen.add(key)

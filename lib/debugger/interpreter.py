@@ -601,3 +601,7 @@ def run_script(source: str) -> Run:
         raise Refused(interpreter.line, str(error)) from None
     except RecursionError:
         raise Refused(interpreter.line, "the expression nests too deeply") from None
+    except Refused:
+        raise
+    except Exception as error:
+        raise Refused(interpreter.line, f"the debugger cannot run this line ({one_line(error)})") from None

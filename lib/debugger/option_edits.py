@@ -42,7 +42,9 @@ def _kept_code(tracer: Tracer, event: LossEvent) -> str | None:
 
 
 def manual_means(tracer: Tracer) -> Iterator[Candidate]:
-    """``loss(..., reduction='none').mean()`` where torch's own mean divides by Σ w[y] or the targets kept."""
+    """``loss(..., reduction='none').mean()`` or ``loss(..., reduction='sum') / n`` where torch's own mean divides
+    by Σ w[y] or the targets kept."""
+    yield from _divided_sums(tracer)
     for origin in tracer.origins.values():
         if origin.op != "mean" or not isinstance(origin.node, ast.Call) or not origin.parents:
             continue
@@ -66,6 +68,113 @@ def manual_means(tracer: Tracer) -> Iterator[Candidate]:
         )
 
 
+def _divided_sums(tracer: Tracer) -> Iterator[Candidate]:
+    for origin in tracer.origins.values():
+        if origin.op != "div" or not isinstance(origin.node, ast.BinOp) or not origin.parents:
+            continue
+        source = tracer.origins.get(origin.parents[0])
+        if source is None or source.event is None:
+            continue
+        event = tracer.events[source.event]
+        if event.options.get("reduction") != "sum":
+            continue
+        for other in tracer.events:
+            if other is not event and other.family == event.family and denominator_code(tracer, other):
+                yield Candidate(
+                    f"divide by {denominator_code(tracer, other)} instead of {src(tracer, origin.node.right)}",
+                    (
+                        (
+                            origin.statement,
+                            replaced(origin.statement, origin.node.right, expression(denominator_code(tracer, other))),
+                        ),
+                    ),
+                    f"Line {origin.line} divides the summed loss of line {event.line} by "
+                    f"{src(tracer, origin.node.right)}; line {other.line}'s reduction="
+                    f"{other.options.get('reduction', 'mean')!r} divides by {denominator(other)[1]}.",
+                )
+        code = _kept_code(tracer, event)
+        if code is None:
+            continue
+        _, words = denominator(_with(event, dict(event.options, reduction="mean")))
+        yield Candidate(
+            f"divide by {code} instead of {src(tracer, origin.node.right)}",
+            ((origin.statement, replaced(origin.statement, origin.node.right, expression(code))),),
+            f"Line {origin.line} divides the summed loss of line {event.line} by {src(tracer, origin.node.right)}; "
+            f"{event.name.split('.')[-1]}'s own 'mean' divides by {words}.",
+        )
+
+
+def summed_terms(tracer: Tracer) -> Iterator[Candidate]:
+    """``loss(..., reduction='none').mean(dim)`` where the divergence sums over that dim."""
+    for origin in tracer.origins.values():
+        if origin.op != "mean" or not isinstance(origin.node, ast.Call) or not origin.parents:
+            continue
+        if not isinstance(origin.node.func, ast.Attribute) or not (origin.node.args or origin.node.keywords):
+            continue
+        source = tracer.origins.get(origin.parents[0])
+        if source is None or source.event is None:
+            continue
+        event = tracer.events[source.event]
+        new = copy.deepcopy(origin.node)
+        new.func.attr = "sum"
+        dims = ", ".join(src(tracer, a) for a in origin.node.args) or "the given dim"
+        size = (
+            event.value.shape[int(origin.node.args[0].value)]
+            if origin.node.args and isinstance(origin.node.args[0], ast.Constant)
+            else "its"
+        )
+        yield Candidate(
+            f"sum over dim {dims} instead of averaging",
+            ((origin.statement, replaced(origin.statement, origin.node, new)),),
+            f"Line {origin.line} averages the per-element terms of line {event.line} over dim {dims}, dividing by "
+            f"its {size} entries; the divergence sums them there and averages only over the batch.",
+        )
+
+
+def weighted_probability_means(tracer: Tracer) -> Iterator[Candidate]:
+    """Class weights with probability targets: 'mean' divides by N, with indices by Σ w[y]."""
+    for event in tracer.events:
+        weight_node = event.option_nodes.get("weight")
+        if event.family != "cross_entropy" or weight_node is None or event.options.get("weight") is None:
+            continue
+        if event.target.shape != event.input.shape or event.options.get("reduction", "mean") != "mean":
+            continue
+        if event.option_owner is not event.call:
+            continue
+        t, w = src(tracer, event.target_node), src(tracer, weight_node)
+        shape = "1, -1" + ", 1" * (event.input.ndim - 2)
+        weighted = f"({t} * {w}.view({shape})).sum()"
+        summed = with_keyword(event.statement, event.call, "reduction", ast.Constant("sum"))
+        new_call = next(n for n in ast.walk(summed) if isinstance(n, ast.Call) and _same_place(n, event.call))
+        divided = ast.BinOp(new_call, ast.Div(), expression(weighted))
+        count, _ = denominator(event)
+        total = float((event.target * event.options["weight"].view(1, -1, *([1] * (event.input.ndim - 2)))).sum())
+        yield Candidate(
+            f"divide the weighted sum by {weighted}",
+            ((event.statement, replaced(event.statement, event.call, divided)),),
+            f"With class weights, {event.name}'s 'mean' on line {event.line} divides by {count:g} samples because "
+            f"{tracer.label(event.target, event.target_node)} holds probabilities ({target_encoding(event)}); "
+            f"with class indices it divides by Σ w[y] = {total:g}.",
+        )
+
+
+def input_shapes(tracer: Tracer) -> Iterator[Candidate]:
+    """An element-wise loss whose input has a trailing 1 that its target lacks."""
+    for event in tracer.events:
+        x, y = event.input, event.target
+        if not event.family.startswith("binary") or event.input_node is None or not isinstance(y, torch.Tensor):
+            continue
+        if x.shape == y.shape or x.ndim < 1 or x.shape[-1] != 1 or x.shape[:-1] != y.shape:
+            continue
+        new = expression(f"{src(tracer, event.input_node)}.squeeze(-1)")
+        yield Candidate(
+            f"squeeze {tracer.label(x, event.input_node)} to {tuple(y.shape)}",
+            ((event.statement, replaced(event.statement, event.input_node, new)),),
+            f"{event.name} on line {event.line} needs input and target of one shape: "
+            f"{tracer.label(x, event.input_node)} is {_shape(x)} and {tracer.label(y, event.target_node)} {_shape(y)}.",
+        )
+
+
 def _with(event: LossEvent, options: dict) -> LossEvent:
     changed = copy.copy(event)
     changed.options = options
@@ -77,22 +186,51 @@ def per_sample_sums(tracer: Tracer) -> Iterator[Candidate]:
     for event in tracer.events:
         if event.family not in ("binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"):
             continue
-        if event.options.get("reduction", "mean") != "mean" or event.option_owner is not event.call:
-            continue
         x = event.input
-        if not isinstance(x, torch.Tensor) or x.ndim < 2:
+        summed = summed_call(event)
+        if event.options.get("reduction", "mean") != "mean" or summed is None or x.ndim < 2:
             continue
-        call = with_keyword(event.statement, event.call, "reduction", ast.Constant("sum"))
-        new_call = next(n for n in ast.walk(call) if isinstance(n, ast.Call) and _same_place(n, event.call))
-        divided = ast.BinOp(new_call, ast.Div(), expression(f"{src(tracer, event.input_node)}.shape[0]"))
+        statement, new_call = summed
+        divided = ast.BinOp(copy.deepcopy(new_call), ast.Div(), expression(f"{src(tracer, event.input_node)}.shape[0]"))
         _, words = denominator(event)
         yield Candidate(
             f"sum over the labels and divide by the batch size {x.shape[0]}",
-            ((event.statement, replaced(event.statement, event.call, divided)),),
+            ((event.statement, replaced(statement, new_call, divided)),),
             f"{event.name}'s 'mean' on line {event.line} divides by {words}: it is element-wise, so it averages "
             f"over the {x.shape[1]} labels too, while summing the labels and averaging the {x.shape[0]} samples "
             f"divides by {x.shape[0]}, {x.numel() // x.shape[0]}× larger.",
         )
+
+
+def _is_method_call(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and not (
+        isinstance(call.func.value, ast.Name) and call.func.value.id in ("torch", "F", "nn")
+    )
+
+
+def summed_call(event: LossEvent) -> tuple[ast.stmt, ast.Call] | None:
+    """A copy of the loss call's statement with reduction='sum', and the loss call in that copy: on the call
+    itself, or on its module when the module is built in the same statement."""
+    if event.option_owner is not event.call and event.owner_statement is not event.statement:
+        return None
+    statement = with_keyword(event.statement, event.option_owner, "reduction", ast.Constant("sum"))
+    call = next(n for n in ast.walk(statement) if isinstance(n, ast.Call) and _same_place(n, event.call))
+    return statement, call
+
+
+def denominator_code(tracer: Tracer, event: LossEvent) -> str | None:
+    """The count a 'mean'-type reduction of ``event`` divides by, as code in the script's names."""
+    x = src(tracer, event.input_node) if event.input_node is not None else None
+    if x is None:
+        return None
+    reduction = event.options.get("reduction", "mean")
+    if event.family == "kl_div" and reduction == "batchmean":
+        return f"{x}.shape[0]"
+    if reduction != "mean":
+        return None
+    if event.family in CLASS_INDEX_LOSSES and event.target.shape != event.input.shape:
+        return _kept_code(tracer, event) or f"{src(tracer, event.target_node)}.numel()"
+    return f"{x}.numel()"
 
 
 def _same_place(a: ast.AST, b: ast.AST) -> bool:
@@ -151,11 +289,13 @@ def softmax_dims(tracer: Tracer) -> Iterator[Candidate]:
             if dim == origin.dim % value.ndim:
                 continue
             call = copy.deepcopy(origin.node)
-            call.keywords = [k for k in call.keywords if k.arg != "dim"]
-            positional = 1 if argument(origin) is not call.func.value else 0
-            if len(call.args) > positional:
+            if isinstance(call.func, ast.Call):
+                call.func.args, call.func.keywords = [], [ast.keyword(arg="dim", value=ast.Constant(dim))]
+            else:
+                call.keywords = [k for k in call.keywords if k.arg != "dim"]
+                positional = 1 if not _is_method_call(call) else 0
                 call.args = call.args[:positional]
-            call.keywords.append(ast.keyword(arg="dim", value=ast.Constant(dim)))
+                call.keywords.append(ast.keyword(arg="dim", value=ast.Constant(dim)))
             implicit = (
                 " (no dim given: softmax then picks dim 0 for 1-D and 3-D input, else 1)" if origin.implicit_dim else ""
             )
@@ -252,15 +392,21 @@ def micro_batches(tracer: Tracer) -> Iterator[Candidate]:
             code = _kept_code(tracer, reference) or f"{src(tracer, reference.target_node)}.numel()"
             divisions = [
                 o for o in tracer.origins.values() if o.op == "div" and isinstance(o.node, ast.BinOp)
-                and o.statement.lineno > event.line and o.statement is not reference.statement
+                and o.statement.lineno >= event.line and o.statement is not reference.statement
             ]  # fmt: skip
             for division in divisions:
                 kept = [denominator(e)[0] for e in group]
                 summed = with_keyword(event.statement, event.call, "reduction", ast.Constant("sum"))
-                divided = replaced(division.statement, division.node.right, expression(code))
+                if division.statement is event.statement:
+                    edits = ((event.statement, replaced(summed, division.node.right, expression(code))),)
+                else:
+                    edits = (
+                        (event.statement, summed),
+                        (division.statement, replaced(division.statement, division.node.right, expression(code))),
+                    )
                 yield Candidate(
                     f"sum each micro-batch and divide by {code}",
-                    ((event.statement, summed), (division.statement, divided)),
+                    edits,
                     f"Line {division.line} averages {len(group)} micro-batch means from line {event.line}, which "
                     f"divide by {', '.join(f'{k:g}' for k in kept)} targets kept; the full-batch mean on line "
                     f"{reference.line} divides once by {denominator(reference)[1]}, so a micro-batch with fewer "
@@ -282,11 +428,17 @@ def differing_options(tracer: Tracer) -> Iterator[Candidate]:
                     continue
                 value = copy.deepcopy(theirs) if theirs is not None else None
                 statement = first.owner_statement
+                detail = ""
+                if option == "reduction":
+                    detail = (
+                        f" Line {first.line} divides by {denominator(first)[1]}; line {second.line} by "
+                        f"{denominator(second)[1]}."
+                    )
                 yield Candidate(
                     f"give line {first.line}'s call {option}="
                     + (src(tracer, theirs) if theirs is not None else "its default"),
                     ((statement, with_keyword(statement, first.option_owner, option, value)),),
                     f"The two loss calls differ in {option}: line {first.line} uses "
                     f"{src(tracer, mine) if mine is not None else 'the default'}, line {second.line} "
-                    f"{src(tracer, theirs) if theirs is not None else 'the default'}.",
+                    f"{src(tracer, theirs) if theirs is not None else 'the default'}.{detail}",
                 )
