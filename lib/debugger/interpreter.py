@@ -20,19 +20,10 @@ import numpy as np
 import torch
 
 from lib.debugger import whitelist as wl
+from lib.debugger.checks import Refused, TorchError, one_line, parse_script
+from lib.debugger.python_builtins import BUILTINS, Builtin
+from lib.debugger.sizes import SCALARS, broadcast_elements, count_elements, literal_numbers, requested_elements
 from lib.debugger.trace import Tracer
-
-
-class Refused(Exception):
-    """The script uses something outside the whitelist, breaks a cap, or fails on a line other than a / b."""
-
-    def __init__(self, line: int | None, message: str) -> None:
-        super().__init__(f"line {line}: {message}" if line else message)
-        self.line = line
-
-
-class TorchError(Exception):
-    """torch (or the debugger's own input check) rejected a call: the message a user should read."""
 
 
 @dataclass
@@ -74,73 +65,7 @@ COMPARE = {
     ast.IsNot: operator.is_not,
 }
 UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_, ast.Invert: operator.invert}
-SCALARS = (bool, int, float)
 NUMPY_DTYPES = (np.float32, np.float64, np.int64)
-
-
-def one_line(error: BaseException) -> str:
-    """An exception as ``Type: first line``, never cut inside a word."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if len(text) > 300:
-        text = text[:300].rsplit(" ", 1)[0] + " …"
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def parse_script(source: str) -> ast.Module:
-    """The script's tree, or :class:`Refused` with the reason (too long, not Python, not allowed)."""
-    if len(source) > wl.MAX_SCRIPT_CHARS:
-        raise Refused(
-            None, f"the script is {len(source):,} characters long; the limit is {wl.MAX_SCRIPT_CHARS:,} characters"
-        )
-    if source.count("\n") >= wl.MAX_SCRIPT_LINES:
-        raise Refused(None, f"the script has more than {wl.MAX_SCRIPT_LINES} lines; the limit is {wl.MAX_SCRIPT_LINES}")
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as error:
-        raise Refused(error.lineno, f"not valid Python: {error.msg}") from None
-    except (RecursionError, MemoryError):
-        raise Refused(None, "the script nests too deeply to be read") from None
-    except ValueError as error:
-        raise Refused(None, f"the script cannot be parsed: {one_line(error)}") from None
-    check_tree(tree)
-    return tree
-
-
-def check_tree(tree: ast.Module) -> None:
-    """Refuse any node, name, attribute or import outside the whitelist, before anything runs."""
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        line = getattr(node, "lineno", None)
-        if depth > wl.MAX_DEPTH:
-            raise Refused(line, f"the script nests deeper than {wl.MAX_DEPTH} levels")
-        if type(node) not in wl.ALLOWED_NODES:
-            words = wl.NODE_WORDS.get(type(node), type(node).__name__)
-            raise Refused(line, f"not supported by the debugger: {words}")
-        if isinstance(node, ast.Name) and node.id.startswith("__"):
-            raise Refused(line, f"the name {node.id} is not available (no dunder names)")
-        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            raise Refused(line, f"the attribute .{node.attr} is not available (no names starting with _)")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, (*SCALARS, str, type(None), type(...))):
-            raise Refused(line, f"{type(node.value).__name__} constants are not supported")
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > wl.MAX_STRING:
-            raise Refused(line, f"strings longer than {wl.MAX_STRING} characters are not supported")
-        if isinstance(node, ast.keyword) and node.arg is None:
-            raise Refused(line, "** unpacking is not supported")
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name not in wl.IMPORTS:
-                    raise Refused(
-                        line,
-                        f"import {alias.name} is not allowed: only torch, torch.nn, "
-                        "torch.nn.functional, numpy and math",
-                    )
-        if isinstance(node, ast.ImportFrom):
-            names = {alias.name for alias in node.names}
-            allowed = {"torch": {"nn"}, "torch.nn": {"functional"}}.get(node.module or "", set())
-            if not names <= allowed or node.level:
-                raise Refused(line, f"from {node.module} import {', '.join(sorted(names))} is not allowed")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 class Interpreter:
@@ -489,106 +414,6 @@ class Module:
     module: torch.nn.Module
     node: ast.Call
     statement: ast.stmt
-
-
-@dataclass(frozen=True)
-class Builtin:
-    name: str
-    run: object
-
-
-def _float(value: object = 0.0) -> float:
-    if isinstance(value, str) and value.strip().lower() not in ("nan", "inf", "-inf", "+inf"):
-        raise ValueError(f"float() of {value!r}: only 'nan', 'inf' and '-inf' are read from text")
-    return float(value)
-
-
-def _range(*args: int) -> range:
-    if not all(isinstance(a, int) for a in args):
-        raise TypeError("range() takes whole numbers")
-    return range(*args)
-
-
-BUILTINS = {
-    name: Builtin(name, run)
-    for name, run in {
-        "range": _range,
-        "len": len,
-        "float": _float,
-        "int": lambda v=0: int(v) if not isinstance(v, str) else int(v[:20]),
-        "abs": abs,
-        "min": min,
-        "max": max,
-        "round": round,
-        "sum": sum,
-        "print": print,
-        "list": lambda v=(): list(v) if isinstance(v, (list, tuple, range, torch.Size)) else list(v)[: wl.MAX_SEQUENCE],
-        "tuple": lambda v=(): tuple(v),
-        "zip": lambda *v: list(zip(*v, strict=False))[: wl.MAX_SEQUENCE],
-        "enumerate": lambda v: list(enumerate(v))[: wl.MAX_SEQUENCE],
-    }.items()
-}
-BUILTINS.update({"True": True, "False": False, "None": None})
-
-
-def requested_elements(name: str, args: list, kwargs: dict) -> int:
-    """How many elements a constructor call asks for, read from its arguments before anything is allocated."""
-    short = name.split(".")[-1]
-    if short == "tensor":
-        return count_elements(args[0]) if args else 0
-    if short == "arange":
-        numbers = [a for a in args if isinstance(a, SCALARS)]
-        start, end, step = (
-            (0, numbers[0], 1) if len(numbers) == 1 else (*numbers[:2], numbers[2] if len(numbers) > 2 else 1)
-        )
-        return int(abs(math.ceil((end - start) / step))) if step else 0
-    if short == "linspace":
-        return int(args[2] if len(args) > 2 else kwargs.get("steps", 0))
-    if short == "eye":
-        n = args[0] if args else kwargs.get("n", 0)
-        return int(n) * int(args[1] if len(args) > 1 else kwargs.get("m", n))
-    if short == "randint":
-        size = kwargs.get("size", next((a for a in args if isinstance(a, (tuple, list, torch.Size))), ()))
-        return _product(size)
-    if short == "full":
-        return _product(args[0] if args else kwargs.get("size", ()))
-    sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list, torch.Size)) else args
-    return _product(kwargs.get("size", sizes))
-
-
-def broadcast_elements(first: tuple[int, ...], second: tuple[int, ...]) -> int:
-    """Elements of the broadcast of two shapes (sizes that do not broadcast are left for torch to reject).
-    torch.broadcast_shapes is not used: its first call imports sympy, seconds on a loaded server."""
-    width = max(len(first), len(second))
-    padded = [(1,) * (width - len(s)) + tuple(s) for s in (first, second)]
-    return math.prod(max(x, y) for x, y in zip(*padded, strict=True))
-
-
-def _product(size: object) -> int:
-    size = [size] if isinstance(size, int) else size
-    if not isinstance(size, (tuple, list, torch.Size)) or not all(isinstance(s, int) for s in size):
-        return 0
-    return math.prod(max(int(s), 0) for s in size)
-
-
-def count_elements(data: object, limit: int = wl.MAX_TENSOR_ELEMENTS + 1) -> int:
-    """Leaves of nested lists and tuples, counted up to just past ``limit``."""
-    if isinstance(data, torch.Tensor):
-        return data.numel()
-    if not isinstance(data, (list, tuple)):
-        return 1
-    total = 0
-    for item in data:
-        total += count_elements(item, limit - total)
-        if total >= limit:
-            return total
-    return total
-
-
-def literal_numbers(data: object) -> bool:
-    if isinstance(data, (list, tuple)):
-        return all(literal_numbers(item) for item in data)
-    return isinstance(data, SCALARS)
 
 
 def run_script(source: str) -> Run:
