@@ -114,13 +114,13 @@ class Interpreter:
         pass
 
     def do_Expr(self, node: ast.Expr) -> None:
-        self.eval(node.value)
+        self.evaluate(node.value)
 
     def do_If(self, node: ast.If) -> None:
-        self.block(node.body if self.truth(self.eval(node.test)) else node.orelse)
+        self.block(node.body if self.truth(self.evaluate(node.test)) else node.orelse)
 
     def do_For(self, node: ast.For) -> None:
-        items = self.eval(node.iter)
+        items = self.evaluate(node.iter)
         if isinstance(items, torch.Tensor):
             items = list(items.unbind(0)) if items.ndim else None
         if not isinstance(items, (range, list, tuple)):
@@ -135,10 +135,10 @@ class Interpreter:
     def do_Assign(self, node: ast.Assign) -> None:
         names = [t.id for t in node.targets if isinstance(t, ast.Name) and t.id in ("a", "b")]
         if not names:
-            value = self.eval(node.value)
+            value = self.evaluate(node.value)
         else:
             try:
-                value = self.eval(node.value)
+                value = self.evaluate(node.value)
             except TorchError as error:
                 for name in names:
                     self.outcomes[name] = Outcome(None, str(error), node.lineno)
@@ -153,7 +153,7 @@ class Interpreter:
             else ast.Name(getattr(node.target, "id", ""), ast.Load()),
             node,
         )
-        self.assign(node.target, self.binary(node.op, self.eval(load), self.eval(node.value), node))
+        self.assign(node.target, self.binary(node.op, self.evaluate(load), self.evaluate(node.value), node))
 
     def assign(self, target: ast.expr, value: object) -> None:
         if isinstance(target, ast.Name):
@@ -170,16 +170,16 @@ class Interpreter:
             for element, item in zip(target.elts, values, strict=True):
                 self.assign(element, item)
         elif isinstance(target, ast.Subscript):
-            container = self.eval(target.value)
+            container = self.evaluate(target.value)
             if not isinstance(container, torch.Tensor):
                 raise Refused(target.lineno, "only tensor elements can be assigned with [...] =")
-            self.torch_call(operator.setitem, (container, self.eval(target.slice), value), {}, target)
+            self.torch_call(operator.setitem, (container, self.evaluate(target.slice), value), {}, target)
         else:
             raise Refused(target.lineno, "this kind of assignment is not supported")
 
     # --- expressions ---------------------------------------------------------------------------
 
-    def eval(self, node: ast.expr) -> object:
+    def evaluate(self, node: ast.expr) -> object:
         self.steps += 1
         if self.steps > wl.MAX_STEPS:
             raise Refused(
@@ -216,39 +216,39 @@ class Interpreter:
     def sequence(self, elements: list[ast.expr]) -> list:
         if len(elements) > wl.MAX_SEQUENCE:
             raise Refused(self.line, f"a list of {len(elements):,} items; the limit is {wl.MAX_SEQUENCE:,}")
-        return [self.eval(e) for e in elements]
+        return [self.evaluate(e) for e in elements]
 
     def ev_Slice(self, node: ast.Slice) -> slice:
-        return slice(*(None if part is None else self.eval(part) for part in (node.lower, node.upper, node.step)))
+        return slice(*(None if part is None else self.evaluate(part) for part in (node.lower, node.upper, node.step)))
 
     def ev_JoinedStr(self, node: ast.JoinedStr) -> str:
         raise Refused(node.lineno, "f-strings are only read inside print(), which the debugger skips")
 
     def ev_IfExp(self, node: ast.IfExp) -> object:
-        return self.eval(node.body if self.truth(self.eval(node.test)) else node.orelse)
+        return self.evaluate(node.body if self.truth(self.evaluate(node.test)) else node.orelse)
 
     def ev_BoolOp(self, node: ast.BoolOp) -> object:
         value = None
         for part in node.values:
-            value = self.eval(part)
+            value = self.evaluate(part)
             if self.truth(value) == isinstance(node.op, ast.Or):
                 return value
         return value
 
     def ev_UnaryOp(self, node: ast.UnaryOp) -> object:
-        operand = self.eval(node.operand)
+        operand = self.evaluate(node.operand)
         self.check_operand(operand, node)
         result = self.torch_call(UNARY[type(node.op)], (operand,), {}, node)
         self.trace.derived(result, "neg", node, (operand,))
         return result
 
     def ev_BinOp(self, node: ast.BinOp) -> object:
-        return self.binary(node.op, self.eval(node.left), self.eval(node.right), node)
+        return self.binary(node.op, self.evaluate(node.left), self.evaluate(node.right), node)
 
     def ev_Compare(self, node: ast.Compare) -> object:
-        left, result = self.eval(node.left), True
+        left, result = self.evaluate(node.left), True
         for op, right_node in zip(node.ops, node.comparators, strict=True):
-            right = self.eval(right_node)
+            right = self.evaluate(right_node)
             self.check_operand(left, node)
             self.check_operand(right, node)
             result = self.torch_call(COMPARE[type(op)], (left, right), {}, node)
@@ -258,7 +258,7 @@ class Interpreter:
         return result
 
     def ev_Subscript(self, node: ast.Subscript) -> object:
-        value, index = self.eval(node.value), self.eval(node.slice)
+        value, index = self.evaluate(node.value), self.evaluate(node.slice)
         if not isinstance(value, (torch.Tensor, list, tuple, torch.Size)):
             raise Refused(node.lineno, f"a {type(value).__name__} cannot be indexed")
         result = self.torch_call(operator.getitem, (value, index), {}, node)
@@ -266,7 +266,7 @@ class Interpreter:
         return result
 
     def ev_Attribute(self, node: ast.Attribute) -> object:
-        value = self.eval(node.value)
+        value = self.evaluate(node.value)
         if isinstance(value, wl.Namespace):
             if node.attr not in value.members:
                 raise Refused(node.lineno, f"{value.name}.{node.attr} is not supported by the debugger")
@@ -282,11 +282,11 @@ class Interpreter:
         raise Refused(node.lineno, f".{node.attr} of a {type(value).__name__} is not available")
 
     def ev_Call(self, node: ast.Call) -> object:
-        function = self.eval(node.func)
+        function = self.evaluate(node.func)
         if isinstance(function, Builtin) and function.name == "print":
             return None
         args = self.sequence(node.args)
-        kwargs = {k.arg: self.eval(k.value) for k in node.keywords}
+        kwargs = {k.arg: self.evaluate(k.value) for k in node.keywords}
         for value in (*args, *kwargs.values()):
             self.check_operand(value, node, calls=True)
         if isinstance(function, Builtin):
