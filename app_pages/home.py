@@ -19,8 +19,8 @@ with st.expander("The one-minute tour", expanded=not widgets.presenting()):
         "`BCEWithLogitsLoss` says 20, and the page explains the −100 clamp.\n"
         "3. **Softmax & cross-entropy** does the same for K classes, with temperature, label smoothing, class "
         "weights and ignore_index; with K = 2 it shows softmax([z0, z1])[1] = σ(z1 − z0).\n"
-        "4. **Mismatch debugger**: pick a catalogue entry or paste your own tensors; it finds the change that "
-        "reconciles your two numbers and gives a script that reproduces them.\n"
+        "4. **Mismatch debugger**: paste your own PyTorch script (or pick a catalogue entry); it runs it, finds the "
+        "edited line that reconciles your two numbers and says why, with a script that reproduces them.\n"
         "5. Every control is in the link (*Copy a link to this view*); *Presentation mode* in the sidebar enlarges "
         "numbers and plots for a projector."
     )

@@ -1,65 +1,75 @@
-"""AppTest drives the mismatch debugger page: presets, builders, pasted and generated tensors, the snippet."""
+"""AppTest drives the mismatch debugger page: the code box, the catalogue as scripts, refusals and bad input."""
 
 import pytest
 from pages_helpers import metric, open_page
 
-from lib.debugger.presets import PRESETS
-from lib.debugger.script import pytorch_snippet
+from lib.debugger.explain import analyse
+from lib.debugger.presets import OPENING, PRESETS
+from lib.debugger.script import pytorch_script
 
 
-def test_opening_view_shows_the_seeded_forum_case_and_both_fixes():
+def test_the_code_box_comes_first_with_the_forums_seed_0_script():
     app = open_page("mismatch")
-    assert metric(app, "BCEWithLogitsLoss(preds, one_hot)") == "0.8430"
-    assert metric(app, "CrossEntropyLoss(preds, labels)") == "0.9170"
-    fixes = app.dataframe[0].value
-    assert list(fixes["value"]) == ["0.9170", "0.9170"]
+    assert app.text_area(key="script").value == OPENING.script
+    assert metric(app, "a") == "0.8430" and metric(app, "b") == "0.9170"
+    assert "two independent sigmoids" in app.warning[0].value
+    assert app.code[0].value == "a = F.binary_cross_entropy_with_logits(preds[:, 1] - preds[:, 0], labels.float())"
 
 
-@pytest.mark.parametrize("code", ["M01", "M03", "M07", "M12", "M14", "M18"])
-def test_choosing_a_preset_reproduces_its_numbers_and_names_the_cause(code):
-    app = open_page("mismatch")
-    app.selectbox(key="preset").set_value(code).run()
+@pytest.mark.parametrize("code", list(PRESETS))
+def test_each_catalogue_link_opens_its_script_with_its_numbers_and_a_reconciling_fix(code):
+    app = open_page("mismatch", preset=code)
     preset = PRESETS[code]
-    assert metric(app, "call A").startswith(preset.sees_a) and metric(app, "call B") == preset.sees_b
-    assert preset.cause in app.warning[0].value and "Fix:" in app.warning[0].value
+    assert metric(app, "a").startswith(preset.sees_a) and metric(app, "b") == preset.sees_b
+    assert (
+        f"gives {preset.after_fix}"
+        in app.markdown[
+            [m.value for m in app.markdown].index(next(m.value for m in app.markdown if m.value.startswith("**Fix**")))
+        ].value
+    )
 
 
-def test_a_preset_link_reopens_that_preset():
-    app = open_page("mismatch", preset="M08")
-    assert metric(app, "call A") == "5.2992" and metric(app, "call B") == "1.0598"
+def test_choosing_an_example_puts_its_script_in_the_box():
+    app = open_page("mismatch")
+    app.selectbox(key="preset").set_value("M01").run()
+    assert app.text_area(key="script").value == PRESETS["M01"].script
+    assert metric(app, "a") == "0.7460"
 
 
-def test_changing_a_call_control_recomputes_and_agreement_is_reported():
-    app = open_page("mismatch", preset="M01")
-    app.selectbox(key="a_transform").set_value("none").run()
-    assert metric(app, "call A") == metric(app, "call B") == "0.3175"
-    assert "agree" in app.success[0].value
+def test_a_pasted_script_is_analysed_with_its_own_names():
+    app = open_page("mismatch")
+    script = (
+        "import torch\nimport torch.nn.functional as F\nout = torch.tensor([[0.2], [0.9], [-0.4]])\n"
+        "lab = torch.tensor([0.0, 1.0, 1.0])\np = torch.sigmoid(out)\n"
+        "a = -(lab * torch.log(p) + (1 - lab) * torch.log(1 - p)).mean()\n"
+        "b = F.binary_cross_entropy_with_logits(out.squeeze(1), lab)\n"
+    )
+    app.text_area(key="script").input(script).run()
+    assert "torch.log(p) of shape (3, 1)" in app.warning[0].value and "(3, 3)" in app.warning[0].value
 
 
-def test_the_page_shows_a_snippet_equal_to_the_engines():
+def test_the_copied_script_is_the_engines():
     app = open_page("mismatch", preset="M16")
-    preset = PRESETS["M16"]
-    assert app.code[0].value == pytorch_snippet(preset.a, preset.b, preset.shared).rstrip("\n")
+    assert app.code[-2].value == pytorch_script(analyse(PRESETS["M16"].script)).rstrip("\n")
 
 
-def test_pasted_tensors_are_used_and_malformed_ones_get_a_message():
-    app = open_page("mismatch", preset="M01", source="pasted")
-    app.text_area(key="outputs").input("[[0.0, 0.0, 0.0]]").run()
-    app.text_area(key="labels").input("[1]").run()
-    assert metric(app, "call B") == "1.0986"
-    for outputs in ["[1, [2]]", "__import__('os')", "[" * 3000, "1e999", ""]:
-        app.text_area(key="outputs").input(outputs).run()
-        assert not app.exception
-        assert any("cannot be used" in e.value for e in app.error) or metric(app, "call B")
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("", "The script is empty"),
+        ("   \n", "The script is empty"),
+        ("import os\n", "import os is not allowed"),
+        ("x = 1\n" * 4000, "too long: 24,000 characters; the limit is 20,000 characters"),
+        ("a = torch.zeros(0, 3).sum()\nb = torch.zeros(0)\n", "a has shape [] and b [0]"),
+    ],
+)
+def test_bad_scripts_get_a_clear_message_not_a_traceback(script, message):
+    app = open_page("mismatch")
+    app.text_area(key="script").input(script).run()
+    assert not app.exception
+    assert any(message in e.value for e in app.error), [e.value for e in app.error]
 
 
-def test_generated_tensors_are_capped_with_a_message():
-    app = open_page("mismatch", source="generated", shape="100, 100")
-    assert any("limit is 4,096" in e.value for e in app.error)
-    app.text_input(key="shape").input("4, 3").run()
-    assert not app.error and metric(app, "call A")
-
-
-def test_bad_weights_give_a_message_not_a_traceback():
-    app = open_page("mismatch", preset="M08", a_weight="one, two")
-    assert any("weights must be" in e.value for e in app.error)
+def test_an_invalid_preset_link_falls_back_with_a_note():
+    app = open_page("mismatch", preset="M99")
+    assert "M99" in app.warning[0].value and metric(app, "a") == "0.8430"
