@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib.agreement.binary import BinaryScenario
 from lib.losses import decomposition as dc
 from lib.losses import handwritten as hw
 
@@ -46,12 +47,12 @@ class BinaryLesson:
     """∂L/∂z of the reduced loss."""
 
 
-def binary_lesson(
-    logits: np.ndarray, targets: np.ndarray, weight: float, pos_weight: float, reduction: str
-) -> BinaryLesson:
-    """Everything the BCE page shows, for logits and targets of the same shape."""
-    z = np.asarray(logits, dtype=np.float64)
-    y = np.asarray(targets, dtype=np.float64)
+def binary_lesson(s: BinaryScenario) -> BinaryLesson:
+    """Everything the BCE page shows for a scenario (logits and targets of the same shape); the same scenario
+    feeds the agreement table and the snippet."""
+    z = np.asarray(s.logits, dtype=np.float64)
+    y = np.asarray(s.targets, dtype=np.float64)
+    weight, pos_weight, reduction = s.weight, s.pos_weight, s.reduction
     terms = dc.bce_terms(z, y)
     return BinaryLesson(
         logits=z,

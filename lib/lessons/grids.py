@@ -110,6 +110,13 @@ class BinaryGrid:
     def logits(self) -> np.ndarray:
         return self.lesson.logits
 
+    @property
+    def rounds_to_one(self) -> np.ndarray:
+        """Where σ(z) is exactly 1.0 in float64 (z ≥ 36.7) and the target is not 1: log(1 − p) from p alone would be
+        −inf, while the stable form, which works from z, still gives the exact loss. (σ(z) reaches 0 only below
+        z ≈ −745, far outside the slider's ±100.)"""
+        return (self.lesson.probabilities == 1.0) & (self.lesson.targets != 1.0)
+
     def position(self, z: float) -> int:
         """The grid position nearest to ``z``."""
         return int(np.argmin(np.abs(self.logits - z)))
@@ -124,7 +131,7 @@ def binary_grid(logits: np.ndarray, target: float, weight: float, pos_weight: fl
     z = np.asarray(logits, dtype=np.float64)
     y = np.full_like(z, target)
     whole = BinaryScenario(z, y, weight, pos_weight, "none", dtype)
-    lesson = binary_lesson(z, y, weight, pos_weight, "none")
+    lesson = binary_lesson(whole)
 
     def candidates_at(position: int) -> list[Candidate]:
         one = BinaryScenario(np.array(z[position]), np.array(target), weight, pos_weight, "mean", dtype)

@@ -43,3 +43,14 @@ def decode_panel(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
         columns[name] = np.frombuffer(payload, dtype="<f8", count=size, offset=offset)
         offset += 8 * size
     return header["meta"], columns
+
+
+def axis_range(*values: np.ndarray, include: tuple[float, ...] = (), pad: float = 0.06) -> tuple[float, float]:
+    """A fixed axis range holding every finite value (and ``include``), padded by ``pad`` of its span each side.
+
+    The live panels draw with fixed ranges so a moving point never makes Plotly rescale (and redraw) a chart.
+    """
+    finite = np.concatenate([np.ravel(v)[np.isfinite(np.ravel(v))] for v in values] + [np.asarray(include, float)])
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    span = high - low or max(abs(high), 1.0)
+    return low - pad * span, high + pad * span
