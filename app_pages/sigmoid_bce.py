@@ -1,16 +1,21 @@
-"""Lesson: sigmoid and binary cross-entropy, with the live agreement panel."""
+"""Lesson: sigmoid and binary cross-entropy. One example moves live while z is dragged (ui/live_panel.py); batch
+mode reduces several rows."""
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from lib.agreement.binary import BinaryScenario, binary_agreement
-from lib.lessons.binary import bce_curve_over_logits, bce_curve_over_probability, binary_lesson
+from lib.lessons.binary import bce_curve_over_logits, bce_curve_over_probability, binary_lesson, logit_grid
+from lib.lessons.grids import BinaryGrid, binary_grid
 from lib.lessons.snippets import bce_snippet
+from lib.losses import handwritten as hw
 from lib.losses.torch_losses import DTYPES
 from lib.view import figures, palette
+from lib.view.panel_data import axis_range
 from lib.view.parsing import parse_logit_target_rows
 from lib.view.url_state import ChoiceParam, FlagParam, NumberParam
+from ui import live_panel as lp
 from ui import widgets
 
 MODE = ChoiceParam("mode", "single", ("single", "batch"))
@@ -23,6 +28,7 @@ REDUCTION = ChoiceParam("reduction", "mean", ("mean", "sum", "none"))
 PRESET_ROWS = "1.1:1,2.2:1,0.5:0,-1.1:0,-2.2:0"
 """The source notebook's five samples: logits [1.1, 2.2, 0.5, −1.1, −2.2], targets [1, 1, 0, 0, 0]."""
 MAX_ROWS = 50
+PANEL = "bce_panel"
 
 
 def logit_param(wide: bool) -> NumberParam:
@@ -45,111 +51,186 @@ def lesson() -> None:
         mode = widgets.choice(MODE, "Mode", help="One example, or several rows with a reduction.")
         wide = widgets.flag(WIDE, "Extended logit range (±100)")
         if mode == "single":
-            z = widgets.number_slider(logit_param(wide), "logit z", 0.01 if not wide else 0.1)
             y = widgets.number_slider(TARGET, "target y", 0.01, help="Soft targets between 0 and 1 are allowed.")
-            logits, targets, reduction = np.array(z), np.array(y), "mean"
-        else:
-            rows_text = widgets.text_box(
-                "rows",
-                "rows as logit:target, comma-separated",
-                PRESET_ROWS,
-                2000,
-                help=f"Up to {MAX_ROWS} rows. The preset is the notebook's five samples.",
-            )
-            logits, targets, problem = parse_logit_target_rows(rows_text, MAX_ROWS)
-            if problem:
-                st.error(f"Those rows cannot be used: {problem}. Showing the preset instead.")
-                logits, targets, _ = parse_logit_target_rows(PRESET_ROWS, MAX_ROWS)
-            widgets.editable_rows("rows", logits, targets, MAX_ROWS)
-            reduction = widgets.choice(REDUCTION, "reduction")
         pos_weight = widgets.number_slider(POS_WEIGHT, "pos_weight pw", 0.1, help="Multiplies the positive term.")
         weight = widgets.number_slider(WEIGHT, "weight w", 0.1, help="Multiplies the whole loss of each element.")
         dtype = widgets.dropdown(DTYPE, "dtype of the torch calls")
-
-    lesson = binary_lesson(logits, targets, weight, pos_weight, reduction)
-    table = binary_agreement(BinaryScenario(logits, targets, weight, pos_weight, reduction, dtype))
-    autograd = next(row for row in table.rows if row.implementation.startswith("nn.BCEWithLogitsLoss"))
-    with view:
-        if mode == "single":
-            show_single(lesson, float(z), float(y), weight, pos_weight, wide, autograd.grad, dtype)
-        else:
-            show_batch(lesson, reduction, autograd.grad, dtype)
-    st.subheader("Do the implementations agree?")
-    widgets.agreement_panel(table)
-    widgets.pytorch_code(bce_snippet(logits, targets, weight, pos_weight, reduction, dtype))
+    if mode == "single":
+        with view:
+            z = single_example(logit_param(wide), y, weight, pos_weight, dtype)
+        scenario = BinaryScenario(np.array(z), np.array(y), weight, pos_weight, "mean", dtype)
+    else:
+        with controls:
+            scenario = batch_scenario(weight, pos_weight, dtype)
+        table = binary_agreement(scenario)
+        with view:
+            show_batch(scenario, table.rows[[row.id for row in table.rows].index("bcewithlogitsloss")].grad)
+        st.subheader("Do the implementations agree?")
+        widgets.agreement_panel(table)
+    widgets.pytorch_code(bce_snippet(scenario))
     widgets.share_link()
 
 
-def show_single(lesson, z, y, weight, pos_weight, wide, autograd_grad, dtype) -> None:
-    p, loss = float(lesson.probabilities), float(lesson.loss)
-    widgets.metrics(
-        ("p = σ(z)", f"{p:.6g}"),
-        ("loss ℓ", f"{loss:.6g}"),
-        ("∂ℓ/∂z (formula)", f"{float(lesson.grad):.6g}", f"torch autograd in {dtype}: {float(autograd_grad):.6g}"),
-    )
-    positive, negative = float(lesson.positive_term), float(lesson.negative_term)
-    st.latex(
-        r"\begin{aligned}\ell &= -w\,\big[\,p_w\, y \log \sigma(z) + (1-y)\log\big(1-\sigma(z)\big)\big] \\"
-        rf"&= -{weight:g}\,\big[\,{pos_weight:g}\cdot({positive:.5g}) + ({negative:.5g})\,\big] = {loss:.6g}"
-        r"\end{aligned}"
-    )
-    widgets.explain(
-        f"With y = {y:g}: the positive term y·log p = {positive:.5g} and the negative term (1 − y)·log(1 − p) = "
-        f"{negative:.5g}; the loss is −w·(pw·positive + negative). The gradient is "
-        f"w·[(1 + (pw − 1)·y)·σ(z) − pw·y] = {float(lesson.grad):.6g}; for w = pw = 1 it is σ(z) − y = "
-        f"{p - y:.6g}, and torch autograd in {dtype} gives {float(autograd_grad):.6g}."
-    )
-    left, right = st.columns(2)
-    with left:
-        widgets.chart(
-            figures.signed_bars(
-                ["y·log p", "(1−y)·log(1−p)", "loss ℓ"],
-                [positive, negative, loss],
-                [palette.POSITIVE_TERM, palette.NEGATIVE_TERM, palette.LOSS],
-                "signed value",
-            ),
-            "terms",
-        )
-    bound = 100.0 if wide else 10.0
-    curve_z, curve_loss, curve_grad = bce_curve_over_logits(y, weight, pos_weight, -bound, bound)
-    with right:
-        widgets.chart(
-            figures.curves_with_point(
-                [figures.Curve(curve_z, curve_loss, f"loss ℓ(z), y = {y:g}", palette.LOSS)],
-                (z, loss),
-                "current z",
-                "logit z",
-                "loss ℓ",
-            ),
-            "loss_vs_z",
-        )
-    left, right = st.columns(2)
-    curve_p, curve_loss_p = bce_curve_over_probability(y, weight, pos_weight)
-    with left:
-        widgets.chart(
-            figures.curves_with_point(
-                [figures.Curve(curve_p, curve_loss_p, f"loss ℓ(p), y = {y:g}", palette.SIGMOID)],
-                (p, loss),
-                "current p",
-                "probability p",
-                "loss ℓ",
-            ),
-            "loss_vs_p",
-        )
-    with right:
-        widgets.chart(
-            figures.curves_with_point(
-                [figures.Curve(curve_z, curve_grad, "∂ℓ/∂z", palette.GRADIENT)],
-                (z, float(lesson.grad)),
-                "current z",
-                "logit z",
-                "gradient ∂ℓ/∂z",
-            ),
-            "grad_vs_z",
-        )
+def single_example(param: NumberParam, y: float, weight: float, pos_weight: float, dtype: str) -> float:
+    """The live panel: z dragged in the browser over a grid lib computed; returns the committed z."""
+    grid = logit_grid(param.high)
+    z = lp.value(PANEL, param, grid)
+    table = (param.high, y, weight, pos_weight, dtype)
+    opened_at = lp.start(PANEL, table, z)
+    lp.show(PANEL, param, panel_payload(*table, opened_at, widgets.presenting()), opened_at, z)
+    return z
 
 
-def show_batch(lesson, reduction, autograd_grad, dtype) -> None:
+@st.cache_resource(max_entries=32, show_spinner=False)
+def panel_payload(
+    bound: float, y: float, weight: float, pos_weight: float, dtype: str, opened_at: float, present: bool
+) -> bytes:
+    """The panel's bytes, once per table and start (a commit's rerun finds them here)."""
+    grid = binary_grid(logit_grid(bound), y, weight, pos_weight, dtype)
+    return bce_panel(grid, bound).payload(opened_at, present)
+
+
+def bce_panel(grid: BinaryGrid, bound: float) -> lp.Panel:
+    s, lesson = grid.scenario, grid.lesson
+    y, w, pw, dtype = float(lesson.targets[0]), s.weight, s.pos_weight, s.dtype
+    curve_z, curve_loss, curve_grad = bce_curve_over_logits(y, w, pw, -bound, bound)
+    curve_p, curve_mix = bce_curve_over_probability(y, w, pw)
+    _, minus_log_p = bce_curve_over_probability(1.0, 1.0, 1.0)
+    _, minus_log_not_p = bce_curve_over_probability(0.0, 1.0, 1.0)
+    autograd = grid.agreement.grads[grid.agreement.row("bcewithlogitsloss")]
+    columns = {
+        "p": lesson.probabilities,
+        "positive": lesson.positive_term,
+        "negative": lesson.negative_term,
+        "loss": lesson.per_row_loss,
+        "grad": lesson.per_row_grad,
+        "autograd": autograd,
+        "p_minus_y": lesson.probabilities - y,
+        "rounds_to_one": grid.rounds_to_one.astype(np.float64),
+        "curve_z": curve_z,
+        "curve_sigmoid": hw.sigmoid(curve_z),
+        "curve_loss": curve_loss,
+        "curve_grad": curve_grad,
+        "curve_p": curve_p,
+        "curve_mix": curve_mix,
+        "curve_minus_log_p": minus_log_p,
+        "curve_minus_log_not_p": minus_log_not_p,
+    }
+    m = lp.slot
+    body = (
+        lp.metrics(
+            lp.metric("p = σ(z)", "p"),
+            lp.metric("loss ℓ", "loss"),
+            lp.metric("∂ℓ/∂z (formula)", "grad", f"torch autograd in {dtype}: {m('autograd')}"),
+        )
+        + '<div class="lp-formula">'
+        + "<math display='block'><mi>ℓ</mi><mo>=</mo><mo>−</mo><mi>w</mi><mo>[</mo><msub><mi>p</mi><mi>w</mi></msub>"
+        "<mi>y</mi><mi>log</mi><mi>σ</mi><mo>(</mo><mi>z</mi><mo>)</mo><mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo>"
+        "<mi>y</mi><mo>)</mo><mi>log</mi><mo>(</mo><mn>1</mn><mo>−</mo><mi>σ</mi><mo>(</mo><mi>z</mi><mo>)</mo>"
+        "<mo>)</mo><mo>]</mo></math>"
+        f"<math display='block'><mo>=</mo><mo>−</mo><mn>{w:g}</mn><mo>[</mo><mn>{pw:g}</mn><mo>·</mo><mo>(</mo>"
+        f"{m('positive', 5, 'mn')}<mo>)</mo><mo>+</mo><mo>(</mo>{m('negative', 5, 'mn')}<mo>)</mo><mo>]</mo>"
+        f"<mo>=</mo>{m('loss', 6, 'mn')}</math></div>"
+        + lp.note(
+            "rounds_to_one",
+            f"At z = {m('grid')}, p = σ(z) rounds to exactly 1 in float64, so from p alone the negative term would "
+            "be (1 − y)·log(1 − 1) = −∞ (BCELoss clamps that log at −100). The loss ℓ = "
+            f"{m('loss')} comes from the stable form w·[(1 − y)·z − (1 + (pw − 1)·y)·log σ(z)], which works from z "
+            "and never forms 1 − p: that is why the point leaves the ℓ(p) curve, whose last point is p = 0.9995.",
+        )
+        + '<details class="lp-explanation"><summary>Explanation</summary>'
+        + f"<p>With y = {y:g}: the positive term y·log p = {m('positive', 5)} and the negative "
+        f"term (1 − y)·log(1 − p) = {m('negative', 5)}; the loss is −w·(pw·positive + negative). The gradient is "
+        f"w·[(1 + (pw − 1)·y)·σ(z) − pw·y] = {m('grad')}; for w = pw = 1 it is σ(z) − y = {m('p_minus_y')}, and "
+        f"torch autograd in {dtype} gives {m('autograd')}.</p></details>"
+    )
+    terms = (lesson.positive_term, lesson.negative_term, lesson.per_row_loss)
+    p_range = axis_range(curve_mix, minus_log_p, include=(0.0,), pad=0.04)
+    charts = [
+        lp.PanelChart(
+            "the sigmoid p = σ(z)",
+            "logit z",
+            "probability p",
+            (-bound, bound),
+            (-0.04, 1.04),
+            f"The sigmoid curve p = σ(z) for z from {-bound:g} to {bound:g}; the current point is at "
+            "logit z = {grid}, p = {p}.",
+            curves=(lp.Curve("curve_z", "curve_sigmoid", "σ(z)", palette.SIGMOID),),
+            points=(lp.Point("grid", "p", "current z", palette.PREDICTION),),
+        ),
+        lp.PanelChart(
+            "the two terms and the loss",
+            "",
+            "signed value",
+            (-0.5, 2.5),
+            axis_range(*terms, include=(0.0,), pad=0.12),
+            "Bar chart: y·log p = {positive}; (1−y)·log(1−p) = {negative}; loss ℓ = {loss}.",
+            bars=(
+                lp.Bar("y·log p", "positive", palette.POSITIVE_TERM),
+                lp.Bar("(1−y)·log(1−p)", "negative", palette.NEGATIVE_TERM),
+                lp.Bar("loss ℓ", "loss", palette.LOSS),
+            ),
+        ),
+        lp.PanelChart(
+            "the loss against z",
+            "logit z",
+            "loss ℓ",
+            (-bound, bound),
+            axis_range(curve_loss, include=(0.0,), pad=0.05),
+            f"The loss ℓ(z) for y = {y:g}; the current point is at logit z = {{grid}}, ℓ = {{loss}}.",
+            curves=(lp.Curve("curve_z", "curve_loss", f"ℓ(z), y = {y:g}", palette.LOSS),),
+            points=(lp.Point("grid", "loss", "current z", palette.PREDICTION),),
+        ),
+        lp.PanelChart(
+            "the loss against p, for both labels",
+            "probability p",
+            "loss",
+            (0.0, 1.0),
+            p_range,
+            f"−log p (label 1) and −log(1 − p) (label 0) against p, and the mix for y = {y:g}; the current point "
+            "is at p = {p}, ℓ = {loss}.",
+            curves=(
+                lp.Curve("curve_p", "curve_minus_log_p", "−log p  (y = 1)", palette.POSITIVE_TERM, "dash", 2),
+                lp.Curve("curve_p", "curve_minus_log_not_p", "−log(1 − p)  (y = 0)", palette.NEGATIVE_TERM, "dash", 2),
+                lp.Curve("curve_p", "curve_mix", f"ℓ(p), y = {y:g}", palette.LOSS, "solid", 4),
+            ),
+            points=(lp.Point("p", "loss", "current p", palette.PREDICTION, "ℓ = {loss}, off the curve ↑"),),
+        ),
+        lp.PanelChart(
+            "the gradient against z",
+            "logit z",
+            "gradient ∂ℓ/∂z",
+            (-bound, bound),
+            axis_range(curve_grad, include=(0.0,), pad=0.06),
+            "The gradient ∂ℓ/∂z; the current point is at logit z = {grid}, ∂ℓ/∂z = {grad}.",
+            curves=(lp.Curve("curve_z", "curve_grad", "∂ℓ/∂z", palette.GRADIENT),),
+            points=(lp.Point("grid", "grad", "current z", palette.PREDICTION),),
+        ),
+    ]
+    slider = lp.PanelSlider(logit_param(bound > 10), "logit z", 0.01 if bound == 10 else 0.1, "z = {grid}, p = {p}")
+    return lp.Panel(slider, grid.logits, body, charts, grid.agreement, columns=columns)
+
+
+def batch_scenario(weight: float, pos_weight: float, dtype: str) -> BinaryScenario:
+    rows_text = widgets.text_box(
+        "rows",
+        "rows as logit:target, comma-separated",
+        PRESET_ROWS,
+        2000,
+        help=f"Up to {MAX_ROWS} rows. The preset is the notebook's five samples.",
+    )
+    logits, targets, problem = parse_logit_target_rows(rows_text, MAX_ROWS)
+    if problem:
+        st.error(f"Those rows cannot be used: {problem}. Showing the preset instead.")
+        logits, targets, _ = parse_logit_target_rows(PRESET_ROWS, MAX_ROWS)
+    widgets.editable_rows("rows", logits, targets, MAX_ROWS)
+    reduction = widgets.choice(REDUCTION, "reduction")
+    return BinaryScenario(logits, targets, weight, pos_weight, reduction, dtype)
+
+
+def show_batch(scenario: BinaryScenario, autograd_grad: np.ndarray) -> None:
+    lesson = binary_lesson(scenario)
+    reduction, dtype = scenario.reduction, scenario.dtype
     st.metric(f"loss, reduction = '{reduction}'", widgets.format_value(lesson.loss))
     per_row = pd.DataFrame(
         {

@@ -38,7 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from devtools.local_app import start_streamlit
 
-PAGES = [("sigmoid-bce", "logit z"), ("softmax-ce", "z0"), ("soft-targets", "prediction p")]
+PAGES = [("sigmoid-bce", "target y"), ("softmax-ce", "z0"), ("soft-targets", "prediction p")]
+"""(page, slider label). Sigmoid & BCE's logit z lives in its live panel (ui/live_panel.py), which the browser
+moves without the server; its target y is a server slider, and each of its moves rebuilds the panel's grid."""
 MAX_SESSIONS, MAX_SECONDS = 200, 300
 RERUN_TIMEOUT_S, HTTP_TIMEOUT_S = 60.0, 30.0
 XSRF_COOKIE = "_streamlit_xsrf"

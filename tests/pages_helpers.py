@@ -37,3 +37,21 @@ def charts(app: AppTest) -> dict[str, dict]:
             data = json.loads(element.proto.json)
             shown[element.proto.id.rsplit("-", 1)[-1]] = {"figure": json.loads(data["figure"]), "alt": data["alt"]}
     return shown
+
+
+def panel(app: AppTest, key: str) -> tuple[dict, dict, int]:
+    """A live panel's table as the browser receives it (ui/live_panel.py): its meta, its columns and the grid
+    position it opens at."""
+    from lib.view.panel_data import decode_panel
+
+    element = next(e for e in app.get("bidi_component") if e.proto.component_name.endswith("live_panel"))
+    meta, columns = decode_panel(element.proto.bytes)
+    position = int(abs(columns["grid"] - meta["slider"]["start"]).argmin())
+    assert key == meta["slider"]["key"]
+    return meta, columns, position
+
+
+def panel_shows(app: AppTest, key: str, column: str, digits: int = 6) -> str:
+    """What the live panel shows for ``column`` at the position it opens at, as the browser formats it."""
+    _, columns, position = panel(app, key)
+    return f"{float(columns[column][position]):.{digits}g}"

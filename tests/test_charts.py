@@ -1,13 +1,13 @@
 """Every chart reaches the browser as a live chart: its plotly figure, its alt text, no theme of its own."""
 
 import pytest
-from pages_helpers import charts, metric, open_page
+from pages_helpers import charts, open_page, panel
 
+from lib.losses import handwritten as hw
 from lib.view import figures
 from ui import widgets
 
 LESSON_CHARTS = {
-    "sigmoid_bce": ["terms", "loss_vs_z", "loss_vs_p", "grad_vs_z"],
     "softmax_ce": ["probabilities", "contributions", "gradient"],
     "soft_targets": ["soft_bce", "target_image", "reconstruction", "pixel_bce", "class_split"],
     "stability": ["log_one_minus_sigmoid", "target_zero_loss"],
@@ -22,20 +22,28 @@ def test_every_chart_carries_its_figure_and_a_words_only_summary(page):
         assert chart["figure"]["data"] and len(chart["alt"]) > 20
 
 
+def test_bce_live_panel_carries_five_charts_each_with_a_summary():
+    meta, columns, _ = panel(open_page("sigmoid_bce"), "z")
+    assert meta["charts"][0]["title"] == "the sigmoid p = σ(z)" and len(meta["charts"]) == 5
+    for chart in meta["charts"]:
+        assert (chart["curves"] or chart["bars"]) and len(chart["alt"]) > 20
+        assert all(curve["x"] in columns and curve["y"] in columns for curve in chart["curves"])
+
+
 def test_charts_leave_the_theme_to_the_browser():
-    for chart in charts(open_page("sigmoid_bce")).values():
+    for chart in charts(open_page("softmax_ce")).values():
         assert "template" not in chart["figure"]["layout"]
 
 
 def test_bce_loss_curve_marks_the_current_logit_at_the_loss_shown_beside_it():
-    app = open_page("sigmoid_bce", z="1.5", y="0.3")
-    marker = charts(app)["loss_vs_z"]["figure"]["data"][-1]
-    assert marker["x"] == [1.5]
-    assert f"{marker['y'][0]:.6g}" == metric(app, "loss ℓ")
+    meta, columns, position = panel(open_page("sigmoid_bce", z="1.5", y="0.3"), "z")
+    point = next(chart for chart in meta["charts"] if chart["title"] == "the loss against z")["points"][0]
+    assert columns[point["x"]][position] == 1.5 and point["y"] == "loss"
+    assert f"{columns[point['y']][position]:.6g}" == f"{float(hw.binary_cross_entropy_with_logits(1.5, 0.3)):.6g}"
 
 
 def test_presentation_mode_enlarges_every_chart():
-    normal, presented = charts(open_page("sigmoid_bce")), charts(open_page("sigmoid_bce", present="true"))
+    normal, presented = charts(open_page("softmax_ce")), charts(open_page("softmax_ce", present="true"))
     for key, chart in presented.items():
         assert chart["figure"]["layout"]["height"] == int(normal[key]["figure"]["layout"]["height"] * 1.5)
         assert chart["figure"]["layout"]["font"]["size"] == 20

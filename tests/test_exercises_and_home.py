@@ -78,10 +78,10 @@ def test_home_page_has_a_card_for_every_page():
 
 
 def test_presentation_mode_folds_explanations_into_expanders():
-    app = open_page("sigmoid_bce", present="true")
+    app = open_page("softmax_ce", present="true")
     assert app.sidebar.toggle(key="present").value is True
     assert any(e.label == "Explanation" for e in app.expander)
-    plain = open_page("sigmoid_bce")
+    plain = open_page("softmax_ce")
     assert not any(e.label == "Explanation" for e in plain.expander)
 
 

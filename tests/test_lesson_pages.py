@@ -3,7 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from pages_helpers import metric, open_page, shown
+from pages_helpers import metric, open_page, panel, panel_shows, shown
 
 
 def f64(*values):
@@ -15,46 +15,78 @@ def f64(*values):
 
 def test_bce_page_opens_with_z_2_y_1_and_shows_torch_values():
     app = open_page("sigmoid_bce")
-    assert metric(app, "p = σ(z)") == shown(torch.sigmoid(f64(2.0)))
-    assert metric(app, "loss") == shown(F.binary_cross_entropy_with_logits(f64(2.0), f64(1.0)))
+    assert panel_shows(app, "z", "p") == shown(torch.sigmoid(f64(2.0)))
+    assert panel_shows(app, "z", "loss") == shown(F.binary_cross_entropy_with_logits(f64(2.0), f64(1.0)))
 
 
-def test_bce_page_moving_the_sliders_updates_every_number():
-    app = open_page("sigmoid_bce")
-    app.slider(key="z").set_value(-1.5).run()
+def test_bce_page_target_and_weights_change_every_number_of_the_panel():
+    app = open_page("sigmoid_bce", z="-1.5")
     app.slider(key="y").set_value(0.3).run()
     app.slider(key="pw").set_value(2.5).run()
     app.slider(key="w").set_value(0.5).run()
     z, y = f64(-1.5).requires_grad_(), f64(0.3)
     loss = F.binary_cross_entropy_with_logits(z, y, weight=f64(0.5), pos_weight=f64(2.5))
     loss.backward()
-    assert metric(app, "loss") == shown(loss)
-    assert metric(app, "∂ℓ/∂z") == shown(z.grad)
-    assert metric(app, "p = σ(z)") == shown(torch.sigmoid(f64(-1.5)))
+    assert panel_shows(app, "z", "loss") == shown(loss)
+    assert panel_shows(app, "z", "grad") == shown(z.grad)
+    assert panel_shows(app, "z", "p") == shown(torch.sigmoid(f64(-1.5)))
+
+
+def test_bce_page_panel_autograd_column_is_torch_autograd_in_the_chosen_dtype():
+    app = open_page("sigmoid_bce", z="0.7", y="0.25", dtype="float16")
+    z = torch.tensor(0.7, dtype=torch.float16, requires_grad=True)
+    F.binary_cross_entropy_with_logits(z, torch.tensor(0.25, dtype=torch.float16)).backward()
+    assert panel_shows(app, "z", "autograd") == shown(z.grad.double())
 
 
 def test_bce_page_reopens_exactly_the_state_in_the_link():
     app = open_page("sigmoid_bce", z="-3.25", y="0.6", dtype="float64", pw="2")
-    assert app.slider(key="z").value == -3.25 and app.slider(key="y").value == 0.6
-    assert app.selectbox(key="dtype").value == "float64"
+    meta, columns, position = panel(app, "z")
+    assert columns["grid"][position] == -3.25 and meta["slider"]["start"] == -3.25
+    assert app.slider(key="y").value == 0.6 and app.selectbox(key="dtype").value == "float64"
     expected = F.binary_cross_entropy_with_logits(f64(-3.25), f64(0.6), pos_weight=f64(2.0))
-    assert metric(app, "loss") == shown(expected)
+    assert panel_shows(app, "z", "loss") == shown(expected)
 
 
 def test_bce_page_explains_the_float32_clamp_at_z_20_with_target_0():
     app = open_page("sigmoid_bce", wide="true", z="20", y="0")
-    assert metric(app, "loss") == shown(F.binary_cross_entropy_with_logits(f64(20.0), f64(0.0)))
-    table = app.dataframe[0].value
-    bce_loss = table[table["implementation"].str.startswith("nn.BCELoss")].iloc[0]
-    assert bce_loss["value"] == "100" and bce_loss["agrees?"] == "✗ differs"
-    assert any("clamps the log at −100" in w.value for w in app.warning)
+    meta, columns, position = panel(app, "z")
+    assert panel_shows(app, "z", "loss") == shown(F.binary_cross_entropy_with_logits(f64(20.0), f64(0.0)))
+    rows = {row["id"]: row for row in meta["agreement"]["rows"]}
+    bce_loss = rows["bceloss"]
+    assert columns[bce_loss["value"]][position] == 100.0 and columns[bce_loss["agrees"]][position] == 0.0
+    reason = meta["agreement"]["reasons"][int(columns[bce_loss["reason"]][position])]
+    assert "clamps the log at −100" in reason
 
 
 def test_bce_page_agreement_table_lists_all_seven_implementations_agreeing_by_default():
     app = open_page("sigmoid_bce")
-    table = app.dataframe[0].value
-    assert len(table) == 7 and set(table["agrees?"]) == {"reference", "✓ agrees"}
-    assert any("Every implementation agrees" in s.value for s in app.success)
+    meta, columns, position = panel(app, "z")
+    rows = meta["agreement"]["rows"]
+    assert len(rows) == 7
+    assert all(columns[row["agrees"]][position] == 1.0 for row in rows)
+
+
+def test_bce_page_link_value_off_the_grid_opens_at_the_nearest_grid_logit():
+    app = open_page("sigmoid_bce", z="3.456")
+    _, columns, position = panel(app, "z")
+    assert columns["grid"][position] == 3.46 and app.query_params["z"] == "3.46"
+
+
+def panel_bytes(app) -> bytes:
+    return next(e for e in app.get("bidi_component") if e.proto.component_name.endswith("live_panel")).proto.bytes
+
+
+def test_bce_page_commit_updates_link_and_snippet_and_sends_the_panel_the_same_bytes():
+    """A z committed from the browser reaches the link and Copy as PyTorch, while the panel's table stays byte for
+    byte the same (so the browser leaves the panel alone)."""
+    app = open_page("sigmoid_bce")
+    before = panel_bytes(app)
+    app.session_state["bce_panel"] = {"z": 2.5}
+    app.run()
+    assert panel_bytes(app) == before
+    assert app.query_params["z"] == "2.5"
+    assert any("torch.tensor(2.5, dtype=torch.float64" in code.value for code in app.code)
 
 
 def test_bce_page_batch_mode_starts_from_the_notebook_preset_and_reduces():
@@ -85,7 +117,7 @@ def test_invalid_link_values_fall_back_to_defaults_with_a_visible_note():
     app = open_page("sigmoid_bce", z="abc", y="7", dtype="float99", mode="sideways")
     note = next(w.value for w in app.warning if "fell back to defaults" in w.value)
     assert "z = 'abc'" in note and "y = '7'" in note and "float99" in note and "sideways" in note
-    assert app.slider(key="z").value == 2.0 and app.selectbox(key="dtype").value == "float32"
+    assert panel(app, "z")[0]["slider"]["start"] == 2.0 and app.selectbox(key="dtype").value == "float32"
 
 
 # --- Softmax & cross-entropy -----------------------------------------------------------------

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from oracle import assert_matches, t64
 
+from lib.agreement.binary import BinaryScenario
 from lib.lessons.binary import bce_curve_over_logits, bce_curve_over_probability, binary_lesson
 from lib.lessons.softmax import softmax_lesson
 
@@ -13,7 +14,7 @@ from lib.lessons.softmax import softmax_lesson
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_binary_lesson_matches_torch_losses_and_autograd(reduction):
     z, y = np.array([1.1, -2.2, 30.0]), np.array([1.0, 0.3, 0.0])
-    lesson = binary_lesson(z, y, 0.5, 2.0, reduction)
+    lesson = binary_lesson(BinaryScenario(z, y, 0.5, 2.0, reduction))
     logits = t64(z).requires_grad_(True)
     loss = F.binary_cross_entropy_with_logits(logits, t64(y), weight=t64(0.5), pos_weight=t64(2.0), reduction=reduction)
     loss.sum().backward()
@@ -27,7 +28,7 @@ def test_binary_lesson_matches_torch_losses_and_autograd(reduction):
 
 
 def test_binary_lesson_terms_are_never_negative_zero():
-    lesson = binary_lesson(np.array(2.0), np.array(1.0), 1.0, 1.0, "mean")
+    lesson = binary_lesson(BinaryScenario(np.array(2.0), np.array(1.0)))
     assert not np.signbit(lesson.negative_term)
 
 

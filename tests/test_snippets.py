@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from pages_helpers import metric, open_page
+from pages_helpers import open_page, panel_shows
 from script_runner import run_scripts
 
 from lib.agreement.binary import BinaryScenario, binary_agreement
@@ -42,7 +42,7 @@ CE_CASES = {
 
 @pytest.fixture(scope="module")
 def printed():
-    scripts = {name: bce_snippet(*case) for name, case in BCE_CASES.items()}
+    scripts = {name: bce_snippet(BinaryScenario(*case)) for name, case in BCE_CASES.items()}
     scripts |= {name: ce_snippet(*case) for name, case in CE_CASES.items()}
     scripts["soft"] = binary_soft_snippet(0.6, 0.7)
     split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), 0.4)
@@ -103,9 +103,9 @@ def test_stability_snippets_print_the_clamp_and_the_log_sum_exp(printed):
 
 def test_pages_show_the_snippet_for_their_current_state():
     app = open_page("sigmoid_bce", z="-1.5", y="0.25", dtype="float16")
-    expected = bce_snippet(np.array(-1.5), np.array(0.25), 1.0, 1.0, "mean", "float16")
+    expected = bce_snippet(BinaryScenario(np.array(-1.5), np.array(0.25), 1.0, 1.0, "mean", "float16"))
     assert any(code.value == expected.rstrip("\n") for code in app.code)
-    assert metric(app, "loss ℓ") == f"{float(hw.binary_cross_entropy_with_logits(-1.5, 0.25)):.6g}"
+    assert panel_shows(app, "z", "loss") == f"{float(hw.binary_cross_entropy_with_logits(-1.5, 0.25)):.6g}"
     app = open_page("softmax_ce", temp="2", cls="2")
     expected = ce_snippet(np.array([2.0, 1.0, 0.1]), 2.0, 2, 0.0, None, "mean", "float32")
     assert any(code.value == expected.rstrip("\n") for code in app.code)

@@ -6,31 +6,6 @@
 // without a template; the Streamlit theme (text, borders, font) is applied from its CSS custom properties.
 // Screen readers get the chart as one image labelled with its words-only summary, not plotly's SVG pieces.
 
-const PLOTLY_PATH = "app/static/plotly.min.js";
-
-function loadPlotly() {
-  // Once per tab: Streamlit's static serving sends .js as text/plain, so run it from a blob URL.
-  if (!window.logitLabPlotly) {
-    const url = new URL(PLOTLY_PATH, window.location.href);
-    window.logitLabPlotly = fetch(url)
-      .then((response) => {
-        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-        return response.text();
-      })
-      .then(
-        (code) =>
-          new Promise((resolve, reject) => {
-            const script = document.createElement("script");
-            script.src = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
-            script.onload = () => resolve(window.Plotly);
-            script.onerror = reject;
-            document.head.appendChild(script);
-          }),
-      );
-  }
-  return window.logitLabPlotly;
-}
-
 function themed(layout, element) {
   const css = getComputedStyle(element);
   const text = css.getPropertyValue("--st-text-color").trim();

@@ -44,7 +44,7 @@ _live_chart = st.components.v2.component(
     "live_chart",
     html='<div class="live-chart"></div>',
     css=".live-chart { width: 100%; }",
-    js=(_HERE / "live_chart.js").read_text(),
+    js=(_HERE / "plotly_loader.js").read_text() + (_HERE / "live_chart.js").read_text(),
     isolate_styles=False,
 )
 
@@ -74,6 +74,13 @@ def _check_link_value(param: Param) -> None:
     problem = param.problem(values[-1]) if values else None
     if problem:
         st.session_state.setdefault(_FALLBACKS, {})[param.key] = (param, problem)
+
+
+def linked_number(param: NumberParam) -> float:
+    """The link's value for ``param``; the default where the link has none or one it cannot use (with the note)."""
+    _check_link_value(param)
+    values = st.query_params.get_all(param.key)
+    return float(values[-1]) if values and param.problem(values[-1]) is None else param.default
 
 
 NUMBER_BOX_WIDTH = 110

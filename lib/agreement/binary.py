@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import torch
@@ -30,19 +31,33 @@ class BinaryScenario:
     dtype: str = "float32"
 
 
+REFERENCE_IMPLEMENTATION = "hand-written, stable: w·[(1 − y)·z − (1 + (pw − 1)·y)·log σ(z)]  (NumPy float64)"
+
+
 def binary_agreement(s: BinaryScenario) -> AgreementTable:
     """Hand-written naive and stable BCE, torch's BCE on σ(z), BCE with logits and CE on [0, z]."""
     z = np.asarray(s.logits, dtype=np.float64)
     y = np.asarray(s.targets, dtype=np.float64)
     reference = hw.binary_cross_entropy_with_logits(z, y, s.weight, s.reduction, s.pos_weight)
     reference_grad = decomposition.bce_with_logits_grad(z, y, s.weight, s.reduction, s.pos_weight)
-    t = tensor(y, s.dtype)
-    w = tensor(s.weight, s.dtype)
-    pw = tensor(s.pos_weight, s.dtype)
-    two_class_weight = tensor([s.weight, s.weight * s.pos_weight], s.dtype)
+    reference_row = Row(REFERENCE_IMPLEMENTATION, "float64", reference, reference_grad, 0.0, True, REFERENCE, REFERENCE)
+    return build_table(reference, reference_grad, s.dtype, reference_row, binary_candidates(s, reference))
 
-    def on_torch(call: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-        return lambda: evaluate(call, z, s.dtype)
+
+def binary_candidates(s: BinaryScenario, reference: np.ndarray) -> list[Candidate]:
+    """Every implementation the table compares with the reference, each with its id and its reason-giver."""
+    z = np.asarray(s.logits, dtype=np.float64)
+    y = np.asarray(s.targets, dtype=np.float64)
+
+    @cache
+    def torch_inputs() -> tuple[torch.Tensor, ...]:
+        """y, w, pw and the two-class weight [w, w·pw] in the dtype, made when a call first runs (a grid builds
+        the candidates of many one-position scenarios only for their reason-givers)."""
+        weights = (s.weight, s.pos_weight, [s.weight, s.weight * s.pos_weight])
+        return tensor(y, s.dtype), *(tensor(value, s.dtype) for value in weights)
+
+    def on_torch(call: Callable[..., torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        return lambda: evaluate(lambda x: call(x, *torch_inputs()), z, s.dtype)
 
     def two_class_logits(logits: torch.Tensor) -> torch.Tensor:
         column = logits.reshape(-1, 1)
@@ -56,6 +71,7 @@ def binary_agreement(s: BinaryScenario) -> AgreementTable:
         lambda: (_naive_bce(z, y, s), None),
         lambda value: _explain_naive(z, y, value),
         dtype="float64",
+        id="naive",
     )
     explain_bce_loss = _binary_probability_explainer(z, y, s)
     explain_rounding = rounding_explainer(z, s.dtype, reference)
@@ -63,51 +79,53 @@ def binary_agreement(s: BinaryScenario) -> AgreementTable:
         naive,
         Candidate(
             "F.binary_cross_entropy(torch.sigmoid(z), y)",
-            on_torch(lambda x: F.binary_cross_entropy(torch.sigmoid(x), t, weight=w, reduction=s.reduction)),
+            on_torch(
+                lambda x, t, w, pw, cw: F.binary_cross_entropy(torch.sigmoid(x), t, weight=w, reduction=s.reduction)
+            ),
             explain_bce_loss,
+            id="bce_sigmoid",
         ),
         Candidate(
             "nn.BCELoss()(torch.sigmoid(z), y)",
-            on_torch(lambda x: nn.BCELoss(weight=w, reduction=s.reduction)(torch.sigmoid(x), t)),
+            on_torch(lambda x, t, w, pw, cw: nn.BCELoss(weight=w, reduction=s.reduction)(torch.sigmoid(x), t)),
             explain_bce_loss,
+            id="bceloss",
         ),
         Candidate(
             "F.binary_cross_entropy_with_logits(z, y)",
             on_torch(
-                lambda x: F.binary_cross_entropy_with_logits(x, t, weight=w, reduction=s.reduction, pos_weight=pw)
+                lambda x, t, w, pw, cw: F.binary_cross_entropy_with_logits(
+                    x, t, weight=w, reduction=s.reduction, pos_weight=pw
+                )
             ),
             explain_rounding,
+            id="bce_logits",
         ),
         Candidate(
             "nn.BCEWithLogitsLoss()(z, y)",
-            on_torch(lambda x: nn.BCEWithLogitsLoss(weight=w, reduction=s.reduction, pos_weight=pw)(x, t)),
+            on_torch(
+                lambda x, t, w, pw, cw: nn.BCEWithLogitsLoss(weight=w, reduction=s.reduction, pos_weight=pw)(x, t)
+            ),
             explain_rounding,
+            id="bcewithlogitsloss",
         ),
         Candidate(
             "F.cross_entropy([0, z], [1 − y, y], weight=[w, w·pw])",
             on_torch(
-                lambda x: as_input_shape(
+                lambda x, t, w, pw, cw: as_input_shape(
                     F.cross_entropy(
                         two_class_logits(x),
                         torch.stack([1 - t.reshape(-1), t.reshape(-1)], dim=1),
-                        weight=two_class_weight,
+                        weight=cw,
                         reduction=s.reduction,
                     )
                 )
             ),
             explain_rounding,
+            id="ce_two_class",
         ),
     ]
-    reference_row = Row(
-        "hand-written, stable: w·[(1 − y)·z − (1 + (pw − 1)·y)·log σ(z)]  (NumPy float64)",
-        "float64",
-        reference,
-        reference_grad,
-        0.0,
-        True,
-        REFERENCE,
-    )
-    return build_table(reference, reference_grad, s.dtype, reference_row, candidates)
+    return candidates
 
 
 def _naive_bce(z: np.ndarray, y: np.ndarray, s: BinaryScenario) -> np.ndarray:

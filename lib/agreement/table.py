@@ -33,6 +33,8 @@ class Row:
     agrees: bool
     reason: str
     """Why it disagrees (empty when it agrees); REFERENCE for the reference row itself."""
+    id: str = ""
+    """A short stable name for the row (``bce_logits``), for pages and tests to find it by."""
 
 
 @dataclass(frozen=True)
@@ -60,25 +62,37 @@ class Candidate:
     explain: Callable[[np.ndarray], str]
     dtype: str | None = None
     """The dtype it computes in, when not the scenario's (the hand-written forms are always float64)."""
+    id: str = ""
+    """A short stable name for the row it becomes."""
 
 
-def difference(value: np.ndarray, reference: np.ndarray) -> float:
-    """max |value − reference| over the elements, counting nan-or-inf against a finite number as inf."""
+def differences(value: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """|value − reference| element-wise, counting nan-or-inf against a finite number as inf."""
     v, r = np.broadcast_arrays(np.asarray(value, dtype=np.float64), np.asarray(reference, dtype=np.float64))
     same = (v == r) | (np.isnan(v) & np.isnan(r))
     with np.errstate(invalid="ignore"):
         gap = np.abs(v - r)
-    gap = np.where(same, 0.0, np.where(np.isnan(gap), np.inf, gap))
+    return np.where(same, 0.0, np.where(np.isnan(gap), np.inf, gap))
+
+
+def difference(value: np.ndarray, reference: np.ndarray) -> float:
+    """max |value − reference| over the elements, counting nan-or-inf against a finite number as inf."""
+    gap = differences(value, reference)
     return float(gap.max()) if gap.size else 0.0
 
 
-def agrees(value: np.ndarray, reference: np.ndarray, tolerance: float) -> bool:
-    """Every element within tolerance·max(1, |reference|); nan matches only nan, inf only the same inf."""
+def agrees_elementwise(value: np.ndarray, reference: np.ndarray, tolerance: float) -> np.ndarray:
+    """Each element within tolerance·max(1, |reference|); nan matches only nan, inf only the same inf."""
     v, r = np.broadcast_arrays(np.asarray(value, dtype=np.float64), np.asarray(reference, dtype=np.float64))
     same = (v == r) | (np.isnan(v) & np.isnan(r))
     with np.errstate(invalid="ignore"):
         close = np.abs(v - r) <= tolerance * np.maximum(1.0, np.abs(r))
-    return bool(np.all(same | close))
+    return same | close
+
+
+def agrees(value: np.ndarray, reference: np.ndarray, tolerance: float) -> bool:
+    """Every element within tolerance·max(1, |reference|); nan matches only nan, inf only the same inf."""
+    return bool(np.all(agrees_elementwise(value, reference, tolerance)))
 
 
 def build_table(
@@ -98,6 +112,7 @@ def build_table(
                 difference(value, reference),
                 agreeing,
                 "" if agreeing else candidate.explain(value),
+                candidate.id,
             )
         )
     return AgreementTable(reference, reference_grad, tolerance, rows)

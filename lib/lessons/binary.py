@@ -11,11 +11,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib.agreement.binary import BinaryScenario
 from lib.losses import decomposition as dc
 from lib.losses import handwritten as hw
 
 CURVE_POINTS = 401
 """Points per curve: crisp as SVG, far below Plotly's 1,000-point switch to WebGL."""
+GRID_STEPS = 2000
+"""Steps of the logit slider over its range: 0.01 over ±10, 0.1 over ±100."""
+
+
+def logit_grid(bound: float) -> np.ndarray:
+    """The logits the slider can take, −bound … bound in GRID_STEPS equal steps, each the double nearest its
+    decimal (k / 100 rather than −10 + k·0.01, so a link's ``z=2`` is the grid's 2.0 exactly)."""
+    per_unit = GRID_STEPS / (2 * bound)
+    return np.arange(-GRID_STEPS // 2, GRID_STEPS // 2 + 1) / per_unit
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,12 @@ class BinaryLesson:
     """∂L/∂z of the reduced loss."""
 
 
-def binary_lesson(
-    logits: np.ndarray, targets: np.ndarray, weight: float, pos_weight: float, reduction: str
-) -> BinaryLesson:
-    """Everything the BCE page shows, for logits and targets of the same shape."""
-    z = np.asarray(logits, dtype=np.float64)
-    y = np.asarray(targets, dtype=np.float64)
+def binary_lesson(s: BinaryScenario) -> BinaryLesson:
+    """Everything the BCE page shows for a scenario (logits and targets of the same shape); the same scenario
+    feeds the agreement table and the snippet."""
+    z = np.asarray(s.logits, dtype=np.float64)
+    y = np.asarray(s.targets, dtype=np.float64)
+    weight, pos_weight, reduction = s.weight, s.pos_weight, s.reduction
     terms = dc.bce_terms(z, y)
     return BinaryLesson(
         logits=z,

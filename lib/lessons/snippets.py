@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lib.agreement.binary import BinaryScenario
+
 _HEADER = [
     "import torch",
     "import torch.nn as nn",
@@ -27,15 +29,14 @@ def _tensor(values, dtype: str, grad: bool = False) -> str:
     return f"torch.tensor({literal}, dtype=torch.{dtype}{', requires_grad=True' if grad else ''})"
 
 
-def bce_snippet(
-    logits: np.ndarray, targets: np.ndarray, weight: float, pos_weight: float, reduction: str, dtype: str
-) -> str:
-    """The BCE page: the float64 loss and gradient, then each torch implementation in ``dtype``."""
+def bce_snippet(s: BinaryScenario) -> str:
+    """The BCE page's scenario: the float64 loss and gradient, then each torch implementation in its dtype."""
+    dtype, reduction = s.dtype, s.reduction
     lines = [
         *_HEADER,
-        f"z = {_tensor(logits, 'float64', grad=True)}",
-        f"y = {_tensor(targets, 'float64')}",
-        f"w, pw = torch.tensor({weight!r}, dtype=torch.float64), torch.tensor({pos_weight!r}, dtype=torch.float64)",
+        f"z = {_tensor(s.logits, 'float64', grad=True)}",
+        f"y = {_tensor(s.targets, 'float64')}",
+        f"w, pw = torch.tensor({s.weight!r}, dtype=torch.float64), torch.tensor({s.pos_weight!r}, dtype=torch.float64)",
         f"loss = F.binary_cross_entropy_with_logits(z, y, weight=w, pos_weight=pw, reduction={reduction!r})",
         "loss.sum().backward()",
         "show('loss (float64)', loss)",

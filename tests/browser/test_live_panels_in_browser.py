@@ -1,0 +1,226 @@
+"""In a real browser: the Sigmoid & BCE live panel moves at every step of a drag without the server, shows lib's
+numbers at the position it stops at, keeps its nodes through reruns, and fits a 1024×768 projector."""
+
+import itertools
+import re
+
+import pytest
+from playwright.sync_api import expect
+from test_lessons_in_browser import TIMEOUT_MS, metric_value, wait_for_page
+
+from lib.lessons.binary import logit_grid
+from lib.lessons.grids import binary_grid
+
+
+def open_panel(page, url: str) -> None:
+    wait_for_page(page, url)
+    page.locator(".live-panel .lp-point").first.wait_for(state="attached", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)
+
+
+def shown(value: float, digits: int = 6) -> str:
+    return f"{value:.{digits}g}"
+
+
+def expect_panel_at(page, z: float, y: float = 1.0, weight: float = 1.0, pos_weight: float = 1.0, bound=10.0) -> None:
+    """Every number of the panel equals lib's grid at z: the metrics and each agreement row's value."""
+    grid = binary_grid(logit_grid(bound), y, weight, pos_weight, "float32")
+    at = grid.position(z)
+    expect(page.locator(".live-panel")).to_have_attribute("data-position", str(at), timeout=TIMEOUT_MS)
+    expect(metric_value(page, "p = σ(z)")).to_have_text(shown(grid.lesson.probabilities[at]))
+    expect(metric_value(page, "loss ℓ")).to_have_text(shown(grid.lesson.per_row_loss[at]))
+    expect(metric_value(page, "∂ℓ/∂z")).to_have_text(shown(grid.lesson.per_row_grad[at]))
+    for index, row_id in enumerate(grid.agreement.ids):
+        cell = page.locator(f'.lp-table tr[data-row="{row_id}"] td').nth(2)
+        expect(cell).to_have_text(shown(grid.agreement.values[index, at]))
+
+
+_SNAPSHOT = """() => {
+    const dot = document.querySelector('.lp-point');
+    return [document.querySelector('.live-panel').dataset.value, Number(dot.getAttribute('cx')),
+            document.querySelectorAll('.lp-metric-value')[1].textContent];
+}"""
+
+
+def test_a_drag_moves_the_marker_and_the_numbers_at_every_step_and_asks_the_server_nothing(app_url, page):
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    open_panel(page, f"{app_url}/sigmoid-bce")
+    track = page.locator(".lp-range").bounding_box()
+    y_mid, left = track["y"] + track["height"] / 2, track["x"] + 0.25 * track["width"]
+    page.mouse.move(left, y_mid)
+    page.mouse.down()
+    page.wait_for_timeout(100)
+    before = len(sent)
+    steps = [page.evaluate(_SNAPSHOT)]
+    for step in range(1, 16):
+        page.mouse.move(left + step * 0.03 * track["width"], y_mid)
+        steps.append(page.evaluate(_SNAPSHOT))
+    page.wait_for_timeout(500)
+    assert len(sent) == before, "the drag sent messages to the server"
+    values, marker_x, losses = zip(*steps, strict=True)
+    assert all(float(b) > float(a) for a, b in itertools.pairwise(values))
+    assert all(b > a for a, b in itertools.pairwise(marker_x))
+    assert len(set(losses)) == len(losses)
+    page.mouse.up()
+    final = float(values[-1])
+    expect(page).to_have_url(re.compile(rf"[?&]z={re.escape(values[-1])}(&|$)"), timeout=TIMEOUT_MS)
+    expect_panel_at(page, final)
+    page.wait_for_timeout(1500)
+    assert page.locator(".lp-range").input_value() == values[-1]
+    expect(page).to_have_url(re.compile(rf"[?&]z={re.escape(values[-1])}(&|$)"))
+
+
+def test_keys_and_the_number_box_move_the_panel_and_the_link(app_url, page):
+    open_panel(page, f"{app_url}/sigmoid-bce")
+    slider = page.get_by_role("slider", name="logit z")
+    slider.focus()
+    for _ in range(3):
+        slider.press("ArrowRight")
+    expect(slider).to_have_value("2.03")
+    expect(slider).to_have_attribute("aria-valuetext", re.compile(r"z = 2\.03, p = 0\.88"))
+    expect(page).to_have_url(re.compile(r"[?&]z=2\.03\b"), timeout=TIMEOUT_MS)
+    expect_panel_at(page, 2.03)
+    slider.press("End")
+    expect(slider).to_have_value("10")
+    slider.press("Home")
+    expect(slider).to_have_value("-10")
+    box = page.get_by_role("spinbutton", name="logit z, typed")
+    box.fill("3.5")
+    box.press("Enter")
+    expect(slider).to_have_value("3.5")
+    expect(page).to_have_url(re.compile(r"[?&]z=3\.5\b"), timeout=TIMEOUT_MS)
+    expect_panel_at(page, 3.5)
+
+
+def test_a_link_opens_the_panel_at_its_position(app_url, page):
+    open_panel(page, f"{app_url}/sigmoid-bce?z=-3.25&y=0.6&pw=2")
+    expect(page.get_by_role("slider", name="logit z")).to_have_value("-3.25")
+    expect_panel_at(page, -3.25, y=0.6, pos_weight=2.0)
+
+
+def test_commits_and_other_controls_rerun_without_replacing_the_panel_or_adding_history(app_url, page):
+    open_panel(page, f"{app_url}/sigmoid-bce")
+    page.evaluate(
+        """() => {
+        window.kept = [...document.querySelectorAll('.live-panel, .lp-range, .lp-plot, .lp-table, .lp-point')];
+        window.historyBefore = history.length;
+        window.plotChanges = 0;
+        for (const svg of document.querySelectorAll('.lp-plot .main-svg')) {
+            new MutationObserver((r) => { window.plotChanges += r.length; })
+                .observe(svg, {subtree: true, childList: true, attributes: true});
+        }
+    }"""
+    )
+    slider = page.get_by_role("slider", name="logit z")
+    slider.focus()
+    slider.press("ArrowLeft")
+    expect(page).to_have_url(re.compile(r"[?&]z=1\.99\b"), timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.plotChanges") == 0
+    page.get_by_role("combobox", name="dtype of the torch calls").click()
+    page.get_by_role("option", name="float16", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]dtype=float16\b"), timeout=TIMEOUT_MS)
+    expect(page.locator('.lp-table tr[data-row="bce_logits"] td').nth(1)).to_have_text("float16", timeout=TIMEOUT_MS)
+    assert (
+        page.evaluate("window.kept.filter((node) => !node.isConnected).map((n) => n.className.baseVal ?? n.className)")
+        == []
+    )
+    assert page.evaluate("history.length === window.historyBefore")
+    assert slider.input_value() == "1.99"
+
+
+_MARKERS_AND_FRESH = """async () => {
+    // Each moving point's centre, and where a fresh Plotly drawing of the same chart puts a marker at the same
+    // data coordinates; both relative to their own chart's top-left corner.
+    const pairs = [];
+    for (const frame of document.querySelectorAll('.lp-frame')) {
+        const dot = frame.querySelector('.lp-point');
+        if (!dot || dot.style.display === 'none') continue;
+        const plot = frame.querySelector('.lp-plot');
+        const fresh = document.createElement('div');
+        fresh.style.width = `${plot.getBoundingClientRect().width}px`;
+        document.body.appendChild(fresh);
+        const marker = {type: 'scatter', mode: 'markers', x: [Number(dot.dataset.x)], y: [Number(dot.dataset.y)]};
+        await Plotly.newPlot(fresh, [...plot.data, marker], plot.layout, {displayModeBar: false});
+        const drawn = [...fresh.querySelectorAll('.scatterlayer .trace')].pop().querySelector('path.point');
+        const box = (e, origin) => {
+            const b = e.getBoundingClientRect(), o = origin.getBoundingClientRect();
+            return [b.left + b.width / 2 - o.left, b.top + b.height / 2 - o.top];
+        };
+        pairs.push([box(dot, frame), box(drawn, fresh)]);
+        fresh.remove();
+    }
+    return pairs;
+}"""
+
+
+@pytest.mark.parametrize("query", ["z=2", "z=-7.5&y=0.3&pw=3", "wide=true&z=40&y=0.5"])
+def test_each_moving_point_lands_on_the_pixel_a_fresh_plotly_drawing_puts_it(app_url, page, query):
+    open_panel(page, f"{app_url}/sigmoid-bce?{query}")
+    pairs = page.evaluate(_MARKERS_AND_FRESH)
+    assert len(pairs) == (3 if "z=40" in query else 4)  # at z = 40 the ℓ(p) point is an arrow at the top edge
+    for (x, y), (fresh_x, fresh_y) in pairs:
+        assert abs(x - fresh_x) <= 0.6 and abs(y - fresh_y) <= 0.6, pairs
+
+
+def test_at_z_40_target_0_the_loss_point_says_it_left_the_curve_and_why(app_url, page):
+    """Issue 18, item 7: p rounds to 1, the stable form still gives ℓ = 40, and the point does not float."""
+    open_panel(page, f"{app_url}/sigmoid-bce?wide=true&z=40&y=0")
+    expect(page.locator(".lp-note").first).to_contain_text("rounds to exactly 1 in float64")
+    expect(page.locator(".lp-note").first).to_contain_text("ℓ = 40")
+    chart = page.locator(".lp-chart", has_text="the loss against p")
+    label = chart.locator(".lp-point-label")
+    expect(label).to_have_text("ℓ = 40, off the curve ↑")
+    inside = chart.locator(".lp-frame").evaluate(
+        """(frame) => {
+        const f = frame.getBoundingClientRect();
+        return [...frame.querySelectorAll('.lp-point-label, .lp-off-chart')].every((e) => {
+            const b = e.getBoundingClientRect();
+            return b.left >= f.left - 1 && b.right <= f.right + 1 && b.top >= f.top - 1 && b.bottom <= f.bottom + 1;
+        });
+    }"""
+    )
+    assert inside
+
+
+_LAYOUT_PROBLEMS = """() => {
+    // What a projector would cut or pile up in the panel: numbers, formulas and table cells wider than their box,
+    // bar labels missing, outside their chart or over each other or the axis labels.
+    const problems = [];
+    const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const cut = (e) => e.scrollWidth > e.clientWidth + 1;
+    for (const e of document.querySelectorAll('.lp-metric-value, .lp-formula, .lp-table td, .lp-box')) {
+        if (cut(e)) problems.push(`cut: ${e.className} ${e.textContent || e.value}`);
+    }
+    for (const frame of document.querySelectorAll('.lp-frame')) {
+        const f = frame.getBoundingClientRect();
+        const labels = [...frame.querySelectorAll('.lp-bar-label')];
+        const axis = [...frame.querySelectorAll('.xtick text, .ytick text, .g-xtitle text, .g-ytitle text')];
+        labels.forEach((label, i) => {
+            const b = label.getBoundingClientRect();
+            if (!label.textContent) problems.push('a bar without its value');
+            if (b.left < f.left || b.right > f.right || b.top < f.top || b.bottom > f.bottom) {
+                problems.push(`outside: ${label.textContent}`);
+            }
+            for (const other of [...labels.slice(i + 1), ...axis]) {
+                const [mine, theirs] = [label.textContent, other.textContent];
+                if (meets(b, other.getBoundingClientRect())) problems.push(`${mine} on ${theirs}`);
+            }
+        });
+    }
+    return problems;
+}"""
+
+
+@pytest.mark.parametrize("present", ["false", "true"])
+@pytest.mark.parametrize("query", ["", "z=-4&y=0.3&pw=3", "wide=true&z=40&y=0"])
+def test_the_panel_fits_a_1024_by_768_projector_in_the_dark_theme(app_url, browser, screenshot, query, present):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, color_scheme="dark")
+    tab = context.new_page()
+    open_panel(tab, f"{app_url}/sigmoid-bce?present={present}&{query}")
+    assert tab.evaluate(_LAYOUT_PROBLEMS) == []
+    assert tab.locator(".lp-bar-label").count() == 3
+    assert tab.locator(".live-panel").evaluate("e => e.style.colorScheme") == "dark"
+    screenshot(f"bce-panel-1024-dark-present-{present}-{len(query)}", tab)
+    context.close()
