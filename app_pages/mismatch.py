@@ -8,7 +8,7 @@ from lib.debugger.interpreter import Refused
 from lib.debugger.presets import PRESETS, PresetId, preset
 from lib.debugger.script import pytorch_script
 from lib.debugger.whitelist import MAX_SCRIPT_CHARS
-from lib.view.url_state import ChoiceParam
+from lib.view.url_state import ChoiceParam, PackedTextParam
 from ui import widgets
 
 PRESET = ChoiceParam("preset", PresetId.opening.value, tuple(p.value for p in PresetId))
@@ -20,8 +20,9 @@ def preset_label(code: str) -> str:
 
 
 def load_preset() -> None:
-    """Choosing an example puts its script in the box."""
+    """Choosing an example puts its script in the box, in place of the one the link or the user brought."""
     st.session_state.pop(SCRIPT_KEY, None)
+    st.query_params.pop(SCRIPT_KEY, None)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -43,12 +44,12 @@ st.markdown(
 )
 code = widgets.dropdown(PRESET, "example: the forum's case (opening) or a catalogue entry", on_change=load_preset)
 st.caption(preset_label(code))
-source = st.text_area(
+source = widgets.packed_text_area(
+    PackedTextParam(SCRIPT_KEY, preset(code).script, MAX_SCRIPT_CHARS),
     "your script (assign a and b)",
-    preset(code).script,
     height=260,
-    key=SCRIPT_KEY,
-    help=f"Up to {MAX_SCRIPT_CHARS:,} characters. Nothing is handed to Python's eval or exec.",
+    help=f"Up to {MAX_SCRIPT_CHARS:,} characters; an edited script travels in the link, packed. Nothing is handed "
+    "to Python's eval or exec.",
 )
 
 if not source.strip():

@@ -6,6 +6,8 @@ from pages_helpers import metric, open_page
 from lib.debugger.explain import analyse
 from lib.debugger.presets import OPENING, PRESETS
 from lib.debugger.script import pytorch_script
+from lib.debugger.whitelist import MAX_SCRIPT_CHARS
+from lib.view.url_state import pack_text, unpack_text
 
 
 def test_the_code_box_comes_first_with_the_forums_seed_0_script():
@@ -73,3 +75,37 @@ def test_bad_scripts_get_a_clear_message_not_a_traceback(script, message):
 def test_an_invalid_preset_link_falls_back_with_a_note():
     app = open_page("mismatch", preset="M99")
     assert "M99" in app.warning[0].value and metric(app, "a") == "0.8430"
+
+
+EDITED = (
+    "import torch\nimport torch.nn.functional as F\nz = torch.tensor([[1.0, -1.0], [0.5, 2.0]])\n"
+    "y = torch.tensor([0, 1])\na = F.cross_entropy(z, y)\nb = F.nll_loss(z, y)\n"
+)
+
+
+def test_an_edited_script_goes_into_the_link_and_the_link_reopens_it():
+    app = open_page("mismatch")
+    app.text_area(key="script").input(EDITED).run()
+    packed = app.query_params["script"]
+    assert unpack_text(packed, MAX_SCRIPT_CHARS) == EDITED
+    reopened = open_page("mismatch", script=packed)
+    assert reopened.text_area(key="script").value == EDITED
+    assert metric(reopened, "a") == metric(app, "a")
+
+
+def test_the_examples_own_script_keeps_the_link_short():
+    app = open_page("mismatch", preset="M03")
+    assert "script" not in app.query_params
+
+
+def test_an_unusable_script_in_the_link_falls_back_to_the_example_with_a_note():
+    app = open_page("mismatch", preset="M01", script="not-a-packed-script")
+    assert app.text_area(key="script").value == PRESETS["M01"].script
+    assert any("script in the link" in w.value for w in app.warning)
+
+
+def test_choosing_an_example_replaces_a_script_the_link_brought():
+    app = open_page("mismatch", script=pack_text(EDITED))
+    app.selectbox(key="preset").set_value("M02").run()
+    assert app.text_area(key="script").value == PRESETS["M02"].script
+    assert "script" not in app.query_params

@@ -115,3 +115,22 @@ def test_formatted_rows_read_back_exactly_for_any_table_edit(rows):
     read_logits, read_targets, problem = parse_logit_target_rows(format_logit_target_rows(logits, targets), 50)
     assert problem is None
     assert read_logits.tolist() == logits.tolist() and read_targets.tolist() == targets.tolist()
+
+
+def test_a_packed_text_unpacks_to_itself_and_anything_else_to_nothing():
+    from lib.view.url_state import pack_text, unpack_text
+
+    script = "import torch\na = torch.tensor([1.0, 2.0]).mean()\nb = a * 2  # ünïcode\n"
+    assert unpack_text(pack_text(script), 1000) == script
+    assert unpack_text("not base64 at all!", 1000) is None
+    assert unpack_text(pack_text("x" * 101), 100) is None
+
+
+def test_a_packed_link_that_would_inflate_to_megabytes_is_refused_without_inflating_it():
+    import base64
+    import zlib
+
+    from lib.view.url_state import unpack_text
+
+    bomb = base64.urlsafe_b64encode(zlib.compress(b"a" * 50_000_000, 9)).decode()
+    assert unpack_text(bomb, 20_000) is None

@@ -23,7 +23,17 @@ from plotly.io.json import to_json_plotly
 from lib.agreement.table import REFERENCE, AgreementTable
 from lib.view.figures import Chart
 from lib.view.parsing import format_logit_target_rows
-from lib.view.url_state import ChoiceParam, FlagParam, IntParam, NumberParam, Param, fallback_note
+from lib.view.url_state import (
+    ChoiceParam,
+    FlagParam,
+    IntParam,
+    NumberParam,
+    PackedTextParam,
+    Param,
+    fallback_note,
+    pack_text,
+    unpack_text,
+)
 
 _FALLBACKS = "_url_fallbacks"
 PRESENT = FlagParam("present", False)
@@ -198,6 +208,25 @@ def text_box(key: str, label: str, default: str, max_chars: int, help: str | Non
     """Free text bound to ``?{key}=``, capped at ``max_chars``; the page parses it with lib.view.parsing."""
     widget = st.text_area if area else st.text_input
     return widget(label, default, max_chars=max_chars, key=key, bind="query-params", help=help)
+
+
+def packed_text_area(param: PackedTextParam, label: str, height: int, help: str | None = None) -> str:
+    """A text area whose text travels in the link packed (``?{key}=…``) whenever it differs from the default.
+
+    A link's text fills the box when the session first shows it; an unusable one falls back to the default with the
+    page's note. Cleared from the session state (for a new default), the box starts from the default again.
+    """
+    if param.key not in st.session_state:
+        raw = st.query_params.get(param.key)
+        _check_link_value(param)
+        unpacked = unpack_text(raw, param.max_chars) if raw else None
+        st.session_state[param.key] = param.default if unpacked is None else unpacked
+    text = st.text_area(label, height=height, key=param.key, help=help)
+    if text == param.default or len(text) > param.max_chars:
+        st.query_params.pop(param.key, None)
+    else:
+        st.query_params[param.key] = pack_text(text)
+    return text
 
 
 def presentation_toggle() -> bool:

@@ -7,7 +7,10 @@ then falls back to the default and the page shows the note). Pure Python: no str
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
+import zlib
 from dataclasses import dataclass
 
 
@@ -76,7 +79,43 @@ class FlagParam:
         return f"{self.key} = {raw!r} is not true or false"
 
 
-Param = NumberParam | IntParam | ChoiceParam | FlagParam
+@dataclass(frozen=True)
+class PackedTextParam:
+    """Free text of up to ``max_chars`` characters, packed into the link: zlib-compressed, URL-safe base64
+    (``?script=eJxL…``), so a pasted script travels in a link a few times shorter than the text itself."""
+
+    key: str
+    default: str
+    max_chars: int
+
+    def problem(self, raw: str) -> str | None:
+        text = unpack_text(raw, self.max_chars)
+        if text is None:
+            return f"{self.key} in the link is not a packed text of at most {self.max_chars:,} characters"
+        return None
+
+
+def pack_text(text: str) -> str:
+    """``text`` as a link value: zlib at the highest level, then URL-safe base64 without padding."""
+    return base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii").rstrip("=")
+
+
+def unpack_text(packed: str, max_chars: int) -> str | None:
+    """The text :func:`pack_text` packed, or None for anything that is not one (or unpacks to over ``max_chars``
+    characters: the decompression stops there, so a small link cannot inflate to gigabytes)."""
+    try:
+        compressed = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(compressed, 4 * max_chars + 1)
+        if inflater.unconsumed_tail or not inflater.eof or len(raw) > 4 * max_chars:
+            return None
+        text = raw.decode("utf-8")
+    except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
+        return None
+    return text if len(text) <= max_chars else None
+
+
+Param = NumberParam | IntParam | ChoiceParam | FlagParam | PackedTextParam
 
 
 def fallback_note(problems: list[tuple[Param, str]]) -> str:
