@@ -1,15 +1,24 @@
 """Tool: the batched lab. Every BCE implementation over a large batch and a loss landscape, on CPU or GPU."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from lib.batched.device import available_devices, pick_device
-from lib.batched.engine import IMPLEMENTATIONS, BatchSpec, disagreement_statistics, loss_landscape, timing_comparison
-from lib.batched.limits import ServerBusy, caps_for, heavy_work_slot
+from lib.batched.engine import (
+    IMPLEMENTATIONS,
+    BatchSpec,
+    Implementation,
+    disagreement_statistics,
+    loss_landscape,
+    timing_comparison,
+)
+from lib.batched.limits import caps_for
 from lib.losses.torch_losses import DTYPES
 from lib.view import figures, palette
 from lib.view.url_state import ChoiceParam, FlagParam, IntParam, NumberParam
 from ui import widgets
+from ui.heavy_run import heavy_run_button, interrupted_note
 
 DEVICE = ChoiceParam("device", "auto", tuple(available_devices()))
 DTYPE = ChoiceParam("dtype", "float32", tuple(DTYPES))
@@ -17,7 +26,7 @@ DISTRIBUTION = ChoiceParam("dist", "normal", ("normal", "uniform"))
 SCALE = NumberParam("scale", 10.0, 0.1, 100.0)
 SOFT = FlagParam("soft", False)
 SEED = IntParam("seed", 0, 0, 10_000)
-IMPLEMENTATION = ChoiceParam("impl", "F.binary_cross_entropy(σ(z))", tuple(IMPLEMENTATIONS))
+IMPLEMENTATION = ChoiceParam("impl", Implementation.BCE_ON_SIGMOID, tuple(IMPLEMENTATIONS))
 RANGE = NumberParam("range", 30.0, 1.0, 200.0)
 
 st.title("Batched lab: every implementation over millions of logits")
@@ -40,45 +49,6 @@ st.caption(
     f"over the first {caps['python_loop']:,}). They keep one request from holding the server for more than a few "
     "seconds while others use it; a GPU does the same work far faster, so its caps are larger."
 )
-
-
-def interrupted_note(name: str) -> None:
-    """If the last run of ``name`` did not finish (Stop, or any click, interrupts it), say how far it got."""
-    unfinished = st.session_state.pop(f"{name}_running", None)
-    if unfinished is not None:
-        st.info(f"The last {name} run was stopped at {unfinished:.0%}.", icon=":material/stop_circle:")
-
-
-def tracked_progress(name: str, label: str):
-    """A progress bar whose fraction is also remembered, so an interrupted run can be reported."""
-    bar = st.progress(0.0, text=label)
-    st.session_state[f"{name}_running"] = 0.0
-
-    def update(fraction: float) -> None:
-        st.session_state[f"{name}_running"] = fraction
-        bar.progress(fraction, text=f"{label} {fraction:.0%}")
-
-    return update
-
-
-def heavy_run_button(button_label: str, name: str, progress_label: str, work, primary: bool = False) -> None:
-    """A button that runs ``work`` with a Stop button beside it (gone once the run ends), a progress bar and the
-    server's one heavy-work slot; the result is kept under ``name``."""
-    buttons = st.container(horizontal=True)
-    if not buttons.button(button_label, type="primary" if primary else "secondary"):
-        return
-    stop = buttons.empty()
-    stop.button("Stop", key=f"stop_{name}")
-    try:
-        with heavy_work_slot():
-            st.session_state[name] = work(tracked_progress(name, progress_label))
-    except ServerBusy:
-        st.warning(
-            "Another user's heavy run is in progress on this server; try again in a few seconds.",
-            icon=":material/hourglass_top:",
-        )
-    st.session_state.pop(f"{name}_running", None)
-    stop.empty()
 
 
 st.subheader("Disagreement over a batch")
@@ -110,7 +80,7 @@ if "batch" in st.session_state:
     st.dataframe(
         pd.DataFrame(
             {
-                "implementation": list(report.stats),
+                "implementation": [implementation.label for implementation in report.stats],
                 "max |Δ| vs float64": [f"{s.max_abs_difference:.3g}" for s in report.stats.values()],
                 "mean |Δ|": [f"{s.mean_abs_difference:.3g}" for s in report.stats.values()],
                 "non-finite values": [s.non_finite for s in report.stats.values()],
@@ -140,7 +110,9 @@ st.subheader("Loss landscape over logit × target")
 interrupted_note("landscape")
 left, middle, right = st.columns(3)
 with left:
-    implementation = widgets.dropdown(IMPLEMENTATION, "implementation")
+    implementation = Implementation(
+        widgets.dropdown(IMPLEMENTATION, "implementation", format_func=lambda id: Implementation(id).label)
+    )
 with middle:
     side = widgets.number_box(IntParam("side", 256, 2, caps["landscape_side"]), "grid side", 64)
 with right:
@@ -156,15 +128,17 @@ heavy_run_button(
     ),
 )
 if "landscape" in st.session_state:
-    name, landscape_dtype, landscape = st.session_state["landscape"]
-    finite = landscape.loss[~pd.isna(landscape.loss)]
+    drawn, landscape_dtype, landscape = st.session_state["landscape"]
+    finite = landscape.loss[np.isfinite(landscape.loss)]
     widgets.chart(
-        figures.heatmap(
+        figures.landscape_heatmap(
+            landscape.logits,
+            landscape.targets,
             landscape.loss,
-            f"{name} in {landscape_dtype}: rows are targets 0 (top) to 1, columns logits",
-            "viridis",
+            "logit z",
+            "target y",
             "loss",
-            0.0,
+            f"{drawn.label} in {landscape_dtype}",
             float(min(finite.max(), 150.0)) if finite.size else 1.0,
         ),
         "landscape",

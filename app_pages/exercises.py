@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from lib.debugger.presets import THREE_BY_THREE
-from lib.lessons.exercises import VERDICTS, WIRINGS, estimate_question, run_wiring
+from lib.lessons.exercises import VERDICTS, WIRINGS, estimate_question, predicted_right, run_wiring
 from lib.losses import handwritten as hw
 from lib.view.url_state import FlagParam, IntParam
 from ui import widgets
@@ -40,21 +40,42 @@ def wirings() -> None:
         ):
             with column.container(border=True):
                 st.markdown(f"**{wiring.name}**")
-                guess = st.radio("your prediction", VERDICTS, index=None, key=f"guess_{index}", horizontal=False)
-                if st.button("Reveal", key=f"reveal_{index}", disabled=guess is None):
-                    revealed[index] = guess == wiring.verdict
+                guess = st.radio(
+                    "your prediction",
+                    VERDICTS,
+                    index=None,
+                    key=f"guess_{index}",
+                    horizontal=False,
+                    disabled=index in revealed,
+                )
+                st.button(
+                    "Reveal",
+                    key=f"reveal_{index}",
+                    disabled=guess is None or index in revealed,
+                    on_click=remember_prediction,
+                    args=(revealed, index),
+                )
                 if index in revealed:
-                    reveal(wiring, guess, binary_logits, class_logits)
+                    reveal(wiring, revealed[index], binary_logits, class_logits)
     progress.progress(
         len(revealed) / len(WIRINGS),
-        text=f"{len(revealed)} of {len(WIRINGS)} revealed, {sum(revealed.values())} predicted right",
+        text=f"{len(revealed)} of {len(WIRINGS)} revealed, {predicted_right(revealed)} predicted right",
     )
-    if st.button("Start again"):
-        revealed.clear()
-        for index in range(len(WIRINGS)):
-            st.session_state.pop(f"guess_{index}", None)
-        st.rerun(scope="fragment")
+    if revealed:
+        st.caption("A revealed card keeps the prediction it was revealed with; *Start again* clears every card.")
+    st.button("Start again", on_click=start_again, args=(revealed,))
     widgets.share_link()
+
+
+def remember_prediction(revealed: dict[int, str], index: int) -> None:
+    """Before the rerun, so the card is drawn revealed, its choice locked, in the same run."""
+    revealed[index] = st.session_state[f"guess_{index}"]
+
+
+def start_again(revealed: dict[int, str]) -> None:
+    revealed.clear()
+    for index in range(len(WIRINGS)):
+        st.session_state.pop(f"guess_{index}", None)
 
 
 def reveal(wiring, guess, binary_logits, class_logits) -> None:

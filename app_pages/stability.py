@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.lessons.snippets import log_sum_exp_snippet, saturation_snippet
-from lib.lessons.stability import log_sum_exp_steps, logsigmoid_sweep
+from lib.lessons.stability import exp_overflow_logit, log_sum_exp_steps, logsigmoid_sweep
 from lib.losses.torch_losses import DTYPES, sigmoid_saturation_logit, sigmoid_underflow_logit
 from lib.view import figures, palette
 from lib.view.parsing import parse_tensor
@@ -25,18 +25,6 @@ st.markdown(
     "rounds to exactly 1 once $z$ is large enough, and $\\log(1 - 1) = -\\infty$. The stable forms never build "
     "the probability: $\\log\\sigma(z) = \\min(z, 0) - \\log(1 + e^{-|z|})$."
 )
-
-
-def first_break(values: np.ndarray, logits: np.ndarray) -> str:
-    """Where on the sweep a form first gives inf or nan, walking out from z = 0."""
-    bad = logits[~np.isfinite(values)]
-    if not bad.size:
-        return "never in ±200"
-    parts = [
-        f"z ≥ {bad[bad > 0].min():g}" if (bad > 0).any() else "",
-        f"z ≤ {bad[bad < 0].max():g}" if (bad < 0).any() else "",
-    ]
-    return " and ".join(part for part in parts if part)
 
 
 @st.fragment
@@ -102,10 +90,10 @@ def sweep() -> None:
                 "dtype": name,
                 "σ(z) = 1 from z ≈": f"{sigmoid_saturation_logit(name):.4g}",
                 "σ(z) = 0 below z ≈": f"{sigmoid_underflow_logit(name):.4g}",
-                "naive log(1 − σ(z)) is −inf for": first_break(each.naive_log_one_minus_p, SWEEP),
-                "naive log σ(z) is −inf for": first_break(each.naive_log_p, SWEEP),
+                "naive log(1 − σ(z)) is −inf for": each.where_non_finite(each.naive_log_one_minus_p),
+                "naive log σ(z) is −inf for": each.where_non_finite(each.naive_log_p),
                 "BCELoss(σ(z), 0) at z = 200": f"{each.bce_on_probability[-1]:.4g}",
-                "F.logsigmoid breaks": first_break(each.stable_log_p, SWEEP),
+                "F.logsigmoid breaks": each.where_non_finite(each.stable_log_p),
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -145,7 +133,7 @@ def log_sum_exp() -> None:
     )
     widgets.explain(
         f"Naive: Σ e^z_k = {steps.naive_sum:.6g} and its log = {steps.naive_log_sum:.6g} in {dtype} (e^z overflows "
-        f"past z ≈ {'709.8' if dtype == 'float64' else '88.7'}). "
+        f"past z ≈ {exp_overflow_logit(dtype):.2f}). "
         f"Stable: subtract the largest logit m = {steps.maximum:.6g} "
         "first, so every exponent is ≤ 0, the largest term is exactly 1 and the sum lies in [1, K]."
     )

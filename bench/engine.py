@@ -22,7 +22,14 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.batched.device import pick_device
-from lib.batched.engine import BatchSpec, bce_with_logits_mean, disagreement_statistics, loss_landscape, mean_path
+from lib.batched.engine import (
+    BatchSpec,
+    Implementation,
+    bce_with_logits_mean,
+    disagreement_statistics,
+    loss_landscape,
+    mean_path,
+)
 
 
 def best_seconds_interleaved(
@@ -101,7 +108,7 @@ def throughput(n: int, device: torch.device, rounds: int) -> None:
 
 def landscape(device: torch.device) -> None:
     start = time.perf_counter()
-    loss_landscape("F.binary_cross_entropy_with_logits", (-30.0, 30.0), 1024, 1024, "float32", device)
+    loss_landscape(Implementation.WITH_LOGITS, (-30.0, 30.0), 1024, 1024, "float32", device)
     print(f"1024 × 1024 loss landscape (float32): {time.perf_counter() - start:.3f} s")
 
 

@@ -9,6 +9,7 @@ from lib.batched.device import available_devices, pick_device, share_cores_betwe
 from lib.batched.engine import (
     IMPLEMENTATIONS,
     BatchSpec,
+    Implementation,
     bce_with_logits_elementwise,
     bce_with_logits_mean,
     disagreement_statistics,
@@ -72,10 +73,10 @@ def test_statistics_mean_equals_the_handwritten_mean_over_the_same_batch():
 
 def test_statistics_count_naive_non_finite_values_and_bce_clamp_in_float32():
     report = disagreement_statistics(BatchSpec(n=20000, logit_scale=50.0, seed=1), "float32", CPU, chunk_size=4096)
-    assert report.stats["naive −[y·log σ + (1−y)·log(1−σ)]"].non_finite > 0
-    assert report.stats["F.binary_cross_entropy(σ(z))"].max_abs_difference > 50
-    assert report.stats["engine: max(z,0) − z·y + log1p(e^−|z|)"].non_finite == 0
-    assert report.stats["engine: max(z,0) − z·y + log1p(e^−|z|)"].max_abs_difference < 1e-3
+    assert report.stats[Implementation.NAIVE].non_finite > 0
+    assert report.stats[Implementation.BCE_ON_SIGMOID].max_abs_difference > 50
+    assert report.stats[Implementation.ENGINE].non_finite == 0
+    assert report.stats[Implementation.ENGINE].max_abs_difference < 1e-3
 
 
 def test_progress_reports_each_chunk_and_cancel_stops_between_chunks():
@@ -88,9 +89,7 @@ def test_progress_reports_each_chunk_and_cancel_stops_between_chunks():
 
 
 def test_landscape_matches_handwritten_bce_on_the_grid():
-    landscape = loss_landscape(
-        "F.binary_cross_entropy_with_logits", (-10.0, 10.0), 41, 11, "float64", CPU, chunk_size=100
-    )
+    landscape = loss_landscape(Implementation.WITH_LOGITS, (-10.0, 10.0), 41, 11, "float64", CPU, chunk_size=100)
     z, y = np.meshgrid(landscape.logits, landscape.targets)
     expected = hw.binary_cross_entropy_with_logits(z, y, reduction="none")
     np.testing.assert_allclose(landscape.loss, expected, rtol=1e-12)
@@ -99,13 +98,13 @@ def test_landscape_matches_handwritten_bce_on_the_grid():
 
 def test_landscape_rejects_sides_above_the_cap():
     with pytest.raises(ValueError, match="2…2048"):
-        loss_landscape("F.binary_cross_entropy_with_logits", (-1, 1), 4096, 10, "float32", CPU)
+        loss_landscape(Implementation.WITH_LOGITS, (-1, 1), 4096, 10, "float32", CPU)
 
 
 def test_landscape_keeps_memory_bounded_by_processing_row_blocks():
     calls = []
     loss_landscape(
-        "F.binary_cross_entropy(σ(z))", (-5, 5), 1024, 64, "float32", CPU, chunk_size=1024 * 16, progress=calls.append
+        Implementation.BCE_ON_SIGMOID, (-5, 5), 1024, 64, "float32", CPU, chunk_size=1024 * 16, progress=calls.append
     )
     assert len(calls) == 4 and calls[-1] == 1.0
 
@@ -122,7 +121,7 @@ def test_engine_on_cuda_equals_engine_on_cpu():
 
 @needs_gpu
 def test_landscape_on_cuda_equals_landscape_on_cpu():
-    args = ("F.binary_cross_entropy_with_logits", (-20.0, 20.0), 256, 64, "float64")
+    args = (Implementation.WITH_LOGITS, (-20.0, 20.0), 256, 64, "float64")
     np.testing.assert_allclose(
         loss_landscape(*args, torch.device("cuda")).loss, loss_landscape(*args, CPU).loss, rtol=1e-12
     )

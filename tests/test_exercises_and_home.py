@@ -6,6 +6,7 @@ from pages_helpers import open_page
 
 from lib.debugger.presets import THREE_BY_THREE
 from lib.lessons.exercises import RIGHT, WIRINGS, WORSE, WRONG, estimate_question, run_wiring
+from ui.registry import PAGES
 
 BINARY = (np.array([1.1, 2.2, 0.5, -1.1, -2.2]), np.array([1.0, 1.0, 0.0, 0.0, 0.0]))
 CLASSES = (THREE_BY_THREE, np.array([0, 1, 2]))
@@ -26,10 +27,18 @@ def test_right_wirings_give_the_correct_loss(wiring):
     assert result.error is None and result.value == pytest.approx(result.correct, rel=1e-6, abs=1e-6)
 
 
-@pytest.mark.parametrize("wiring", [w for w in WIRINGS if w.verdict == WRONG], ids=lambda w: w.name)
-def test_wrong_wirings_fail_or_give_a_different_number(wiring):
+WRONG_WIRINGS = [w for w in WIRINGS if w.verdict == WRONG]
+
+
+@pytest.mark.parametrize("wiring", [w for w in WRONG_WIRINGS if w.failure == "RuntimeError"], ids=lambda w: w.name)
+def test_wrong_wirings_said_to_raise_raise_a_runtime_error(wiring):
+    assert run(wiring).error.startswith("RuntimeError: ")
+
+
+@pytest.mark.parametrize("wiring", [w for w in WRONG_WIRINGS if w.failure != "RuntimeError"], ids=lambda w: w.name)
+def test_silently_wrong_wirings_run_and_give_a_different_number(wiring):
     result = run(wiring)
-    assert result.error is not None or abs(result.value - result.correct) > 0.05
+    assert result.error is None and abs(result.value - result.correct) > 0.05
 
 
 def test_sigmoid_then_bce_loss_is_right_for_moderate_logits_but_clamps_for_confident_ones():
@@ -71,10 +80,12 @@ def test_exercises_page_checks_an_estimate():
     assert any("Close enough" in s.value for s in app.success)
 
 
-def test_home_page_has_a_card_for_every_page():
+def test_home_page_has_one_card_per_registry_page_in_order_with_its_title_and_question():
     app = open_page("home")
-    links = [link.proto.page for link in app.get("page_link")]
-    assert len(links) == 7 and not app.exception
+    cards = [(link.proto.page, link.proto.label) for link in app.get("page_link")]
+    assert cards == [(entry.url_path, entry.title) for entry in PAGES]
+    questions = {m.value for m in app.markdown}
+    assert all(entry.question in questions for entry in PAGES)
 
 
 def test_presentation_mode_folds_explanations_into_expanders():
@@ -89,3 +100,22 @@ def test_share_link_holds_the_state_of_the_page():
     app = open_page("sigmoid_bce", z="-3.5", dtype="float16")
     codes = [code.value for code in app.code]
     assert any("z=-3.5" in code and "dtype=float16" in code for code in codes)
+
+
+def test_a_revealed_card_keeps_the_prediction_it_was_revealed_with_and_the_count_agrees():
+    app = open_page("exercises")
+    app.radio(key="guess_4").set_value(RIGHT).run()
+    app.button(key="reveal_4").click().run()
+    assert app.radio(key="guess_4").disabled and app.button(key="reveal_4").disabled
+    assert [e.value for e in app.error] == ["It is **wrong** (you said right)."]
+    assert app.get("progress")[0].proto.text == "1 of 12 revealed, 0 predicted right"
+
+
+def test_start_again_unlocks_every_card_and_resets_the_count():
+    app = open_page("exercises")
+    app.radio(key="guess_4").set_value(WRONG).run()
+    app.button(key="reveal_4").click().run()
+    assert app.get("progress")[0].proto.text == "1 of 12 revealed, 1 predicted right"
+    next(b for b in app.button if b.label == "Start again").click().run()
+    assert not app.radio(key="guess_4").disabled and app.radio(key="guess_4").value is None
+    assert app.get("progress")[0].proto.text == "0 of 12 revealed, 0 predicted right"

@@ -75,3 +75,9 @@ def test_stability_page_rejects_unusable_logits_with_a_message():
     for text in ["abc", "[[1, 2], [3, 4]]", "1, nan", ",".join(["1"] * 20)]:
         app = open_page("stability", lse=text)
         assert any("cannot be used" in e.value for e in app.error), text
+
+
+def test_stability_page_says_where_e_to_the_z_overflows_in_the_chosen_dtype():
+    for dtype, overflow in (("float32", "88.72"), ("float64", "709.78")):
+        app = open_page("stability", lse_dtype=dtype)
+        assert any(f"(e^z overflows past z ≈ {overflow})" in c.value for c in app.caption), dtype

@@ -1,5 +1,7 @@
 """The stability sweep and the soft-target views, checked against torch in every dtype."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -7,7 +9,7 @@ import torch.nn.functional as F
 
 from lib.agreement.table import TOLERANCES
 from lib.lessons.soft_targets import categorical_split, digit_image, gaussian_blur, reconstruction
-from lib.lessons.stability import log_sum_exp_steps, logsigmoid_sweep
+from lib.lessons.stability import exp_overflow_logit, log_sum_exp_steps, logsigmoid_sweep
 from lib.losses import handwritten as hw
 from lib.losses.torch_losses import DTYPES, sigmoid_saturation_logit, sigmoid_underflow_logit
 
@@ -69,6 +71,27 @@ def test_log_sum_exp_steps_match_torch_in_the_same_dtype(dtype, logits):
 def test_naive_softmax_overflows_past_the_dtype_limit(dtype, overflowing, finite):
     assert np.isnan(log_sum_exp_steps(np.array([overflowing, 0.0]), dtype).naive_softmax[0])
     assert np.isfinite(log_sum_exp_steps(np.array([finite, 0.0]), dtype).naive_softmax[0])
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+def test_exp_overflows_in_each_dtype_just_past_the_overflow_logit(dtype):
+    z = exp_overflow_logit(dtype)
+    below, above = torch.tensor([z * 0.999, z * 1.001], dtype=DTYPES[dtype]).exp().tolist()
+    assert math.isfinite(below) and math.isinf(above)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "form", "where"),
+    [
+        ("float32", "naive_log_one_minus_p", "z ≥ 17"),
+        ("float32", "naive_log_p", "z ≤ -89"),
+        ("float16", "naive_log_p", "z ≤ -17.5"),
+        ("float32", "stable_log_p", "never in ±200"),
+    ],
+)
+def test_the_sweep_says_where_a_form_first_breaks_walking_out_from_zero(dtype, form, where):
+    sweep = logsigmoid_sweep(SWEEP, dtype)
+    assert sweep.where_non_finite(getattr(sweep, form)) == where
 
 
 def test_digit_image_is_28_by_28_with_soft_grey_edges():

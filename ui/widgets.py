@@ -148,32 +148,37 @@ def int_slider(param: IntParam, label: str, help: str | None = None) -> int:
     return _slider_with_box(param, label, 1, help)
 
 
-def choice(param: ChoiceParam, label: str, horizontal: bool = True, help: str | None = None) -> str:
-    """One of the options as radio buttons, bound to ``?{key}=``."""
-    _check_link_value(param)
-    return st.radio(
-        label,
-        param.choices,
-        index=param.choices.index(param.default),
-        key=param.key,
-        bind="query-params",
-        horizontal=horizontal,
-        help=help,
-    )
+def choice(param: ChoiceParam, label: str, horizontal: bool = True, help: str | None = None, format_func=None) -> str:
+    """One of the options as radio buttons, bound to ``?{key}=``; ``format_func`` shows each id's label."""
+    return _bound_choice(st.radio, param, label, format_func, horizontal=horizontal, help=help)
 
 
-def dropdown(param: ChoiceParam, label: str, help: str | None = None, on_change=None) -> str:
-    """One of the options as a select box, bound to ``?{key}=`` (the option itself goes in the link)."""
+def dropdown(param: ChoiceParam, label: str, help: str | None = None, on_change=None, format_func=None) -> str:
+    """One of the options as a select box, bound to ``?{key}=``; ``format_func`` shows each id's label."""
+    return _bound_choice(st.selectbox, param, label, format_func, help=help, on_change=on_change or "rerun")
+
+
+def _bound_choice(widget, param: ChoiceParam, label: str, format_func, **options) -> str:
+    """A choice whose link holds the option's id.
+
+    Streamlit's own binding (``bind="query-params"``) writes and reads the *formatted* option, so with a
+    ``format_func`` a link would hold the label and rewording it would break saved links. A labelled choice is
+    therefore bound here: the link's id picks the first selection, and each run writes the chosen id back (none
+    for the default, as Streamlit does).
+    """
     _check_link_value(param)
-    return st.selectbox(
-        label,
-        param.choices,
-        index=param.choices.index(param.default),
-        key=param.key,
-        bind="query-params",
-        help=help,
-        on_change=on_change or "rerun",
-    )
+    if format_func is None:
+        index = param.choices.index(param.default)
+        return widget(label, param.choices, index=index, key=param.key, bind="query-params", **options)
+    linked = st.query_params.get(param.key)
+    start = linked if linked in param.choices else param.default
+    value = widget(label, param.choices, param.choices.index(start), format_func, key=param.key, **options)
+    if value == param.default:
+        if param.key in st.query_params:
+            del st.query_params[param.key]
+    elif st.query_params.get(param.key) != value:
+        st.query_params[param.key] = value
+    return value
 
 
 def flag(param: FlagParam, label: str, help: str | None = None) -> bool:

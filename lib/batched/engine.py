@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import torch
@@ -99,12 +100,36 @@ def _two_class_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> tor
     return F.cross_entropy(two, probabilities, reduction="none").reshape(logits.shape)
 
 
-IMPLEMENTATIONS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "engine: max(z,0) − z·y + log1p(e^−|z|)": bce_with_logits_elementwise,
-    "F.binary_cross_entropy_with_logits": _torch_with_logits,
-    "F.binary_cross_entropy(σ(z))": _bce_on_sigmoid,
-    "naive −[y·log σ + (1−y)·log(1−σ)]": _naive,
-    "F.cross_entropy([0, z], [1−y, y])": _two_class_cross_entropy,
+class Implementation(StrEnum):
+    """The element-wise BCE implementations, by the short id a link stores (``?impl=bce_sigmoid``)."""
+
+    ENGINE = "engine"
+    WITH_LOGITS = "bce_logits"
+    BCE_ON_SIGMOID = "bce_sigmoid"
+    NAIVE = "naive"
+    TWO_CLASS_CE = "ce_two_class"
+
+    @property
+    def label(self) -> str:
+        """What people read: the formula or the torch call."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Implementation.ENGINE: "engine: max(z,0) − z·y + log1p(e^−|z|)",
+    Implementation.WITH_LOGITS: "F.binary_cross_entropy_with_logits",
+    Implementation.BCE_ON_SIGMOID: "F.binary_cross_entropy(σ(z))",
+    Implementation.NAIVE: "naive −[y·log σ + (1−y)·log(1−σ)]",
+    Implementation.TWO_CLASS_CE: "F.cross_entropy([0, z], [1−y, y])",
+}
+
+
+IMPLEMENTATIONS: dict[Implementation, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    Implementation.ENGINE: bce_with_logits_elementwise,
+    Implementation.WITH_LOGITS: _torch_with_logits,
+    Implementation.BCE_ON_SIGMOID: _bce_on_sigmoid,
+    Implementation.NAIVE: _naive,
+    Implementation.TWO_CLASS_CE: _two_class_cross_entropy,
 }
 """Element-wise BCE implementations, each mapping (logits, targets) of one dtype to per-element losses."""
 
@@ -141,7 +166,7 @@ class BatchReport:
 
     dtype: str
     device: str
-    stats: dict[str, ImplementationStats]
+    stats: dict[Implementation, ImplementationStats]
     histogram_edges: np.ndarray
     histogram_counts: np.ndarray
     reference_sum: float = 0.0
@@ -239,7 +264,7 @@ class Landscape:
 
 
 def loss_landscape(
-    implementation: str,
+    implementation: Implementation,
     logit_range: tuple[float, float],
     logit_points: int,
     target_points: int,
@@ -256,7 +281,7 @@ def loss_landscape(
     for side in (logit_points, target_points):
         if not 2 <= side <= LANDSCAPE_MAX_SIDE:
             raise ValueError(f"a landscape side must lie in 2…{LANDSCAPE_MAX_SIDE} points, got {side}.")
-    loss_of = IMPLEMENTATIONS[implementation]
+    loss_of = IMPLEMENTATIONS[Implementation(implementation)]
     logits = torch.linspace(*logit_range, logit_points, dtype=torch.float64)
     targets = torch.linspace(0.0, 1.0, target_points, dtype=torch.float64)
     grid = np.full((target_points, logit_points), np.nan)

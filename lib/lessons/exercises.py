@@ -135,6 +135,11 @@ _LOSSES = {
 }
 
 
+def predicted_right(revealed: dict[int, str]) -> int:
+    """How many revealed cards (index into :data:`WIRINGS` -> the prediction they were revealed with) were right."""
+    return sum(guess == WIRINGS[index].verdict for index, guess in revealed.items())
+
+
 @dataclass(frozen=True)
 class WiringRun:
     """What torch printed for a wiring, next to the correct loss on the same tensors."""

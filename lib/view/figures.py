@@ -181,7 +181,8 @@ def _room_for_bar_labels(values: Sequence[float]) -> dict:
 
 
 def _short(value: float) -> str:
-    value = float(value)
+    """Four significant digits; −0.0 reads as 0 (a sign on zero tells a reader nothing)."""
+    value = float(value) + 0.0
     if not np.isfinite(value):
         return str(value)
     return f"{value:.4g}"
@@ -196,8 +197,70 @@ def heatmap(
     zmax: float,
     colour_bar: bool = True,
 ) -> Chart:
-    """An image-like grid (row 0 on top), with a colour bar unless told otherwise: pixels, losses, a landscape."""
-    trace = {
+    """An image-like grid (row 0 on top, square cells, no axes), with a colour bar unless told otherwise: pixels."""
+    trace = _heatmap_trace(values, colorscale, value_label, zmin, zmax, colour_bar)
+    trace["hovertemplate"] = f"row %{{y}}, column %{{x}}<br>{value_label}: %{{z:{HOVER_FORMAT}}}<extra></extra>"
+    bare = {"showticklabels": False, "showgrid": False, "zeroline": False, "constrain": "domain"}
+    figure = _figure(
+        [trace],
+        "",
+        "",
+        height=300,
+        title={"text": title, "font": {"size": 14}},
+        xaxis=bare,
+        yaxis={**bare, "autorange": "reversed", "scaleanchor": "x"},
+    )
+    flat = np.asarray(values, dtype=np.float64)
+    peak = np.unravel_index(int(np.nanargmax(flat)), flat.shape)
+    alt = (
+        f"Heat map '{title}', {flat.shape[0]} by {flat.shape[1]} cells of {value_label}, {_value_span(flat)} "
+        f"(largest at row {peak[0]}, column {peak[1]}), mean {_short(np.nanmean(flat))}."
+    )
+    return Chart(figure, alt)
+
+
+def landscape_heatmap(
+    x: np.ndarray,
+    y: np.ndarray,
+    values: np.ndarray,
+    x_title: str,
+    y_title: str,
+    value_label: str,
+    title: str,
+    zmax: float,
+) -> Chart:
+    """``values[i, j]`` at (``x[j]``, ``y[i]``) on numbered axes across the full width, colour from 0 to ``zmax``
+    (a loss over logit × target); cells not computed (nan) stay blank."""
+    trace = _heatmap_trace(values, "viridis", value_label, 0.0, zmax, True)
+    trace |= {
+        "x": np.asarray(x, dtype=np.float64),
+        "y": np.asarray(y, dtype=np.float64),
+        "hovertemplate": f"{x_title} = %{{x:{HOVER_FORMAT}}}<br>{y_title} = %{{y:{HOVER_FORMAT}}}<br>"
+        f"{value_label}: %{{z:{HOVER_FORMAT}}}<extra></extra>",
+    }
+    figure = _figure(
+        [trace],
+        x_title,
+        y_title,
+        height=360,
+        title={"text": title, "font": {"size": 14}},
+        xaxis={"showgrid": False, "zeroline": False},
+        yaxis={"showgrid": False, "zeroline": False},
+    )
+    flat = np.asarray(values, dtype=np.float64)
+    row, column = np.unravel_index(int(np.nanargmax(flat)), flat.shape)
+    alt = (
+        f"Heat map '{title}': {value_label} over {x_title} from {_short(x[0])} to {_short(x[-1])} (across) and "
+        f"{y_title} from {_short(y[0])} to {_short(y[-1])} (up), {_value_span(flat)}; largest at {x_title} = "
+        f"{_short(x[column])}, {y_title} = {_short(y[row])}; mean {_short(np.nanmean(flat))}."
+    )
+    return Chart(figure, alt)
+
+
+def _heatmap_trace(
+    values: np.ndarray, colorscale: str, value_label: str, zmin: float, zmax: float, colour_bar: bool
+) -> dict:
+    return {
         "type": "heatmap",
         "z": values,
         "colorscale": colorscale,
@@ -205,32 +268,11 @@ def heatmap(
         "zmax": zmax,
         "showscale": colour_bar,
         "colorbar": {"title": {"text": value_label}, "thickness": 10},
-        "hovertemplate": f"row %{{y}}, column %{{x}}<br>{value_label}: %{{z:{HOVER_FORMAT}}}<extra></extra>",
     }
-    figure = _figure(
-        [trace],
-        "",
-        "",
-        height=300,
-        title={"text": title, "font": {"size": 14}},
-        xaxis={"showticklabels": False, "showgrid": False, "zeroline": False, "constrain": "domain"},
-        yaxis={
-            "autorange": "reversed",
-            "scaleanchor": "x",
-            "showticklabels": False,
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
-        },
-    )
-    flat = np.asarray(values, dtype=np.float64)
-    peak = np.unravel_index(int(np.nanargmax(flat)), flat.shape)
-    alt = (
-        f"Heat map '{title}', {flat.shape[0]} by {flat.shape[1]} cells of {value_label}, "
-        f"from {_short(np.nanmin(flat))} "
-        f"to {_short(np.nanmax(flat))} (largest at row {peak[0]}, column {peak[1]}), mean {_short(np.nanmean(flat))}."
-    )
-    return Chart(figure, alt)
+
+
+def _value_span(values: np.ndarray) -> str:
+    return f"from {_short(np.nanmin(values))} to {_short(np.nanmax(values))}"
 
 
 def histogram(edges: np.ndarray, counts: np.ndarray, x_title: str, color: str) -> Chart:

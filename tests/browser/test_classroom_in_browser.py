@@ -1,18 +1,22 @@
 """In a real browser: home cards, the share link, presentation mode in the dark theme, and the exercises."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
 from test_lessons_in_browser import TIMEOUT_MS, metric_value, move_slider, wait_for_page
 
-EVERY_PAGE = ("", "sigmoid-bce", "softmax-ce", "soft-targets", "stability", "mismatch", "batched", "exercises")
+from devtools.local_app import start_streamlit
+from ui.registry import PAGES
+
+EVERY_PAGE = ("", *(entry.url_path for entry in PAGES))
 
 
 def test_home_cards_lead_to_every_page(app_url, page, screenshot):
     page.goto(app_url)
-    cards = page.locator('[data-testid="stPageLink"]')
-    expect(cards).to_have_count(7, timeout=TIMEOUT_MS)
+    cards = page.locator('[data-testid="stMain"] [data-testid="stPageLink"]')
+    expect(cards).to_have_text([entry.title for entry in PAGES], timeout=TIMEOUT_MS)
     screenshot("home")
     cards.filter(has_text="Mismatch debugger").click()
     expect(page).to_have_url(re.compile(r"/mismatch"), timeout=TIMEOUT_MS)
@@ -115,3 +119,34 @@ def test_a_presentation_link_opens_with_the_sidebar_folded(app_url, page):
     expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true", timeout=TIMEOUT_MS)
     wait_for_page(page, f"{app_url}/sigmoid-bce")
     expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false", timeout=TIMEOUT_MS)
+
+
+HOSTILE = '"><img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+"""Closes an attribute, then tries an image whose error handler runs, then a script."""
+
+
+def _nothing_ran(tab) -> bool:
+    return tab.evaluate("window.pwned") is None and tab.locator('img[src="x"]').count() == 0
+
+
+def test_a_hostile_link_value_echoed_in_the_fallback_note_arrives_as_text(app_url, page):
+    page.goto(f"{app_url}/batched?impl={quote(HOSTILE)}")
+    note = page.get_by_text("fell back to defaults")
+    expect(note).to_be_visible(timeout=TIMEOUT_MS)
+    assert '<img src=x onerror="window.pwned=1">' in note.inner_text()
+    assert _nothing_ran(page)
+
+
+def test_a_hostile_chart_summary_arrives_as_the_charts_label_and_as_text(browser):
+    server, url = start_streamlit("tests/browser/hostile_text_app.py")
+    try:
+        tab = browser.new_page()
+        tab.goto(f"{url}/?text={quote(HOSTILE)}")
+        chart = tab.locator(".live-chart")
+        expect(chart).to_have_attribute("aria-label", HOSTILE, timeout=TIMEOUT_MS)
+        expect(tab.get_by_text("window.pwned=2")).to_be_visible(timeout=TIMEOUT_MS)
+        assert _nothing_ran(tab)
+        tab.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
