@@ -42,8 +42,9 @@ st.markdown(
     "the debugger records what each loss call sees, then changes one thing at a time and re-runs your script until "
     "both numbers agree. The cause it names is the change it showed to close the gap."
 )
-code = widgets.dropdown(PRESET, "example: the forum's case (opening) or a catalogue entry", on_change=load_preset)
-st.caption(preset_label(code))
+code = widgets.dropdown(
+    PRESET, "example: the forum's case or a catalogue entry", on_change=load_preset, format_func=preset_label
+)
 source = widgets.packed_text_area(
     PackedTextParam(SCRIPT_KEY, preset(code).script, MAX_SCRIPT_CHARS),
     "your script (assign a and b)",
