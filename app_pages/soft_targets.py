@@ -3,11 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from lib.lessons.binary import CURVE_POINTS
 from lib.lessons.snippets import binary_soft_snippet, class_soft_snippet
-from lib.lessons.soft_targets import categorical_split, digit_image, reconstruction
-from lib.losses import decomposition as dc
-from lib.losses import handwritten as hw
+from lib.lessons.soft_targets import (
+    CURVE_PROBABILITIES,
+    WORKED_EXAMPLE,
+    binary_split,
+    categorical_split,
+    digit_image,
+    reconstruction,
+)
 from lib.view import figures, palette
 from lib.view.url_state import IntParam, NumberParam
 from ui import widgets
@@ -39,38 +43,38 @@ def one_target() -> None:
     with controls:
         y = widgets.number_slider(TARGET, "target y", 0.01)
         p = widgets.number_slider(PREDICTION, "prediction p", 0.001)
-    bce = float(hw.binary_cross_entropy([p], [y]))
-    entropy = float(dc.binary_entropy(y))
-    kl = float(dc.binary_kl(y, p))
+    split = binary_split(y, p)
     with view:
         widgets.metrics(
-            ("BCE(p, y)", f"{bce:.6g}"), ("entropy floor H(y)", f"{entropy:.6g}"), ("KL(y ‖ p) = BCE − H", f"{kl:.6g}")
+            ("BCE(p, y)", f"{split.bce:.6g}"),
+            ("entropy floor H(y)", f"{split.entropy:.6g}"),
+            ("KL(y ‖ p) = BCE − H", f"{split.kl:.6g}"),
         )
         st.latex(
             r"\begin{aligned}\mathrm{BCE} &= -\big[(1-y)\log(1-p) + y\log p\big] \\"
-            rf"&= -\big[{1 - y:.4g}\log {1 - p:.4g} + {y:.4g}\log {p:.4g}\big] = {bce:.6g}\end{{aligned}}"
+            rf"&= -\big[{1 - y:.4g}\log {1 - p:.4g} + {y:.4g}\log {p:.4g}\big] = {split.bce:.6g}\end{{aligned}}"
         )
-        worked = float(hw.binary_cross_entropy([0.7], [0.6]))
+        worked_y, worked_p = WORKED_EXAMPLE
+        worked = binary_split(worked_y, worked_p).bce
         widgets.explain(
-            f"The worked example, target 0.6 against prediction 0.7: −(0.4·log 0.3 + 0.6·log 0.7) = {worked:.6g}. "
-            f"The least value of the curve, at p = y = {y:g}, is H(y) = {entropy:.6g}; the KL curve touches 0 there."
+            f"The worked example, target {worked_y:g} against prediction {worked_p:g}: "
+            f"−({1 - worked_y:g}·log {1 - worked_p:g} + {worked_y:g}·log {worked_p:g}) = {worked:.6g}. "
+            f"The least value of the curve, at p = y = {y:g}, is H(y) = {split.entropy:.6g}; the KL curve touches 0 "
+            "there."
         )
-        grid = np.linspace(0.001, 0.999, CURVE_POINTS)
-        target = np.full_like(grid, y)
+        grid = CURVE_PROBABILITIES
         widgets.chart(
             figures.curves_with_point(
                 [
-                    figures.Curve(
-                        grid, hw.binary_cross_entropy(grid, target, reduction="none"), "BCE(p, y)", palette.LOSS
-                    ),
-                    figures.Curve(grid, dc.binary_kl(target, grid), "KL(y ‖ p)", palette.SIGMOID),
-                    figures.Curve(grid, np.full_like(grid, entropy), "floor H(y)", palette.TARGET, "dash"),
+                    figures.Curve(grid, split.curve_bce, "BCE(p, y)", palette.LOSS),
+                    figures.Curve(grid, split.curve_kl, "KL(y ‖ p)", palette.SIGMOID),
+                    figures.Curve(grid, np.full_like(grid, split.entropy), "floor H(y)", palette.TARGET, "dash"),
                 ],
-                (p, bce),
+                (p, split.bce),
                 "current p",
                 "prediction p",
                 "loss (nats)",
-                (0.0, max(3.0, bce * 1.1)),
+                (0.0, max(3.0, split.bce * 1.1)),
             ),
             "soft_bce",
         )

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from lib.agreement.multiclass import MulticlassScenario, multiclass_agreement
+from lib.agreement.multiclass import CE_MODULE, MulticlassScenario, multiclass_agreement
 from lib.lessons.snippets import ce_snippet
-from lib.lessons.softmax import softmax_lesson
+from lib.lessons.softmax import normalised_target, softmax_lesson
 from lib.losses import handwritten as hw
 from lib.losses.torch_losses import DTYPES
 from lib.view import figures, palette
@@ -50,8 +50,8 @@ def lesson() -> None:
         elif kind == "soft":
             with st.expander("soft target (normalised to sum to 1)", expanded=True):
                 raw = np.array([widgets.number_slider(SOFT_TARGET[c], f"t{c}", 0.01) for c in range(k)])
-            target = raw / raw.sum() if raw.sum() > 0 else np.full(k, 1.0 / k)
-            if raw.sum() == 0:
+            target, uniform = normalised_target(raw)
+            if uniform:
                 st.caption("All zero: using the uniform distribution.")
         else:
             target = IGNORE_INDEX
@@ -70,7 +70,7 @@ def lesson() -> None:
             lesson.scaled_logits[None, :], scenario_target, weight, IGNORE_INDEX, smoothing, reduction, dtype
         )
     )
-    autograd = next(row for row in table.rows if row.implementation.startswith("nn.CrossEntropyLoss"))
+    autograd = next(row for row in table.rows if row.id == CE_MODULE)
     with view:
         show(lesson, kind, target, smoothing, weight, temperature, autograd.grad[0], dtype)
     st.subheader("Do the implementations agree?")

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from oracle import t64
 
 from lib.agreement.binary import BinaryScenario, binary_agreement
-from lib.agreement.multiclass import MulticlassScenario, multiclass_agreement
+from lib.agreement.multiclass import CE_MODULE, MulticlassScenario, multiclass_agreement
 from lib.agreement.table import REFERENCE, agrees, difference
 from lib.losses import handwritten as hw
 from lib.losses.torch_losses import DTYPES, evaluate, sigmoid_saturation_logit
@@ -139,3 +139,11 @@ def test_evaluate_returns_value_and_autograd_gradient_as_float64():
     result = evaluate(lambda x: F.binary_cross_entropy_with_logits(x, torch.zeros_like(x)), [0.0, 2.0], "bfloat16")
     assert result.value.dtype == np.float64 and result.grad.shape == (2,)
     assert result.value == pytest.approx(hw.binary_cross_entropy_with_logits([0.0, 2.0], [0.0, 0.0]), rel=1e-2)
+
+
+def test_every_multiclass_row_has_its_own_id():
+    for target in (np.array([1, 0]), np.array([[0.2, 0.8], [0.5, 0.5]])):
+        table = multiclass_agreement(MulticlassScenario(np.array([[1.0, -1.0], [0.5, 0.2]]), target))
+        ids = [row.id for row in table.rows]
+        assert all(ids) and len(set(ids)) == len(ids), ids
+        assert CE_MODULE in ids

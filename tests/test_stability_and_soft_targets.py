@@ -141,3 +141,35 @@ def test_categorical_split_matches_torch_and_ce_is_entropy_plus_kl(mix):
 def test_categorical_split_at_the_optimum_is_the_entropy_1_0397():
     split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), 1.0)
     assert split.cross_entropy == pytest.approx(1.0397, abs=1e-4) and split.kl == pytest.approx(0.0, abs=1e-12)
+
+
+def test_binary_split_is_torchs_bce_and_splits_into_entropy_plus_kl():
+    from lib.lessons.soft_targets import CURVE_PROBABILITIES, binary_split
+
+    split = binary_split(0.6, 0.7)
+    expected = F.binary_cross_entropy(
+        torch.tensor([0.7], dtype=torch.float64), torch.tensor([0.6], dtype=torch.float64)
+    )
+    assert split.bce == pytest.approx(float(expected), rel=1e-12)
+    assert split.bce == pytest.approx(split.entropy + split.kl, rel=1e-12)
+    p = torch.tensor(CURVE_PROBABILITIES)
+    curve = F.binary_cross_entropy(p, torch.full_like(p, 0.6), reduction="none").numpy()
+    np.testing.assert_allclose(split.curve_bce, curve, rtol=1e-12)
+    np.testing.assert_allclose(split.curve_kl, curve - split.entropy, rtol=1e-9, atol=1e-12)
+
+
+def test_binary_split_at_p_equal_to_y_has_no_kl_left():
+    from lib.lessons.soft_targets import binary_split
+
+    assert binary_split(0.3, 0.3).kl == pytest.approx(0.0, abs=1e-15)
+
+
+def test_softmax_soft_target_is_the_sliders_over_their_sum_or_uniform_when_all_are_zero():
+    from lib.lessons.softmax import normalised_target
+
+    target, uniform = normalised_target(np.array([0.6, 0.3, 0.3]))
+    np.testing.assert_allclose(target, [0.5, 0.25, 0.25])
+    assert not uniform
+    target, uniform = normalised_target(np.zeros(4))
+    np.testing.assert_allclose(target, np.full(4, 0.25))
+    assert uniform

@@ -26,6 +26,9 @@ from lib.losses import decomposition
 from lib.losses import handwritten as hw
 from lib.losses.torch_losses import evaluate, tensor
 
+CE_MODULE = "ce_module"
+"""The id of the ``nn.CrossEntropyLoss`` row, whose autograd gradient the Softmax page shows."""
+
 
 @dataclass(frozen=True)
 class MulticlassScenario:
@@ -72,11 +75,13 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
             f"F.cross_entropy(z, {'class indices' if s.target_is_index else 'probabilities'})",
             on_torch(lambda x: F.cross_entropy(x, t, **torch_options)),
             explain_rounding,
+            id="ce",
         ),
         Candidate(
             "nn.CrossEntropyLoss()(z, target)",
             on_torch(lambda x: nn.CrossEntropyLoss(**torch_options)(x, t)),
             explain_rounding,
+            id=CE_MODULE,
         ),
     ]
     if s.target_is_index:
@@ -89,6 +94,7 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
                     )
                 ),
                 _smoothing_explainer("NLLLoss has no label_smoothing", s, explain_rounding),
+                id="nll_log_softmax",
             ),
             Candidate(
                 "F.cross_entropy(z, one-hot probabilities)",
@@ -102,6 +108,7 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
                     )
                 ),
                 explain_one_hot,
+                id="ce_one_hot",
             ),
         ]
     else:
@@ -110,12 +117,20 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
                 "−(t · F.log_softmax(z, dim=1)).sum(dim=1), reduced by hand",
                 on_torch(lambda x: _reduce_by_hand(-(t * F.log_softmax(x, dim=1)).sum(dim=1), s.reduction)),
                 _manual_soft_explainer(s, explain_rounding),
+                id="ce_soft_by_hand",
             )
         )
     if n_classes == 2:
         candidates.append(_two_class_bridge(s, z, probabilities, explain_denominator))
     reference_row = Row(
-        "hand-written cross_entropy (NumPy float64)", "float64", reference, reference_grad, 0.0, True, REFERENCE
+        "hand-written cross_entropy (NumPy float64)",
+        "float64",
+        reference,
+        reference_grad,
+        0.0,
+        True,
+        REFERENCE,
+        REFERENCE,
     )
     return build_table(reference, reference_grad, s.dtype, reference_row, candidates)
 
@@ -224,6 +239,7 @@ def _two_class_bridge(
             s.dtype,
         ),
         explain,
+        id="bce_two_class",
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib.lessons.binary import CURVE_POINTS
 from lib.losses import decomposition as dc
 from lib.losses import handwritten as hw
 
@@ -85,6 +86,36 @@ def reconstruction(target: np.ndarray, blur: float, sharpness: float, noise: flo
     bce = hw.binary_cross_entropy_with_logits(logits, target, reduction="none")
     entropy = dc.binary_entropy(target)
     return Reconstruction(target, logits, hw.sigmoid(logits), bce, entropy, bce - entropy)
+
+
+CURVE_PROBABILITIES = np.linspace(0.001, 0.999, CURVE_POINTS)
+"""The predictions p the one-target curves are drawn over (0 and 1 left out: log 0)."""
+WORKED_EXAMPLE = (0.6, 0.7)
+"""(target y, prediction p) of the published example: BCE = −(0.4·log 0.3 + 0.6·log 0.7) = 0.632465."""
+
+
+@dataclass(frozen=True)
+class BinarySplit:
+    """BCE(p, y) = H(y) + KL(y ‖ p) for one soft target y and prediction p, and the same over the curve's p."""
+
+    bce: float
+    entropy: float
+    kl: float
+    curve_bce: np.ndarray
+    curve_kl: np.ndarray
+
+
+def binary_split(target: float, prediction: float) -> BinarySplit:
+    """The one-target lesson: BCE at p, its floor H(y) = −[y·log y + (1 − y)·log(1 − y)] reached at p = y, the KL
+    that is left, and BCE and KL over :data:`CURVE_PROBABILITIES`."""
+    y = np.full_like(CURVE_PROBABILITIES, target)
+    return BinarySplit(
+        float(hw.binary_cross_entropy([prediction], [target])),
+        float(dc.binary_entropy(target)),
+        float(dc.binary_kl(target, prediction)),
+        hw.binary_cross_entropy(CURVE_PROBABILITIES, y, reduction="none"),
+        dc.binary_kl(y, CURVE_PROBABILITIES),
+    )
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,13 @@ def softmax_lesson(
         target_logit=float(smoothed @ scaled[0]),
         ignored=ignored,
     )
+
+
+def normalised_target(raw: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The soft target t = raw / Σ raw the page's sliders describe, and whether it fell back to the uniform 1/K
+    (all sliders at 0, where no distribution is given)."""
+    raw = np.asarray(raw, dtype=np.float64)
+    total = raw.sum()
+    if total > 0:
+        return raw / total, False
+    return np.full(raw.shape, 1.0 / raw.size), True
