@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlparse
 import pytest
 from classroom_helpers import NewVisitors, open_home_page
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from test_lessons_in_browser import metric_value
 
 RECOVERY_S = 20
 
@@ -22,17 +23,16 @@ LINKS = ("z=2.5", "z=-1.25&y=0.3", "z=0.75&pw=2.5")
 def open_view(tab, url: str, link: str) -> None:
     tab.goto(f"{url}/{LESSON}?{link}")
     tab.get_by_role("heading", level=1).wait_for(timeout=60_000)
-    tab.locator('[data-testid="stMetric"]', has_text="loss ℓ").wait_for(timeout=60_000)
+    metric_value(tab, "loss ℓ").wait_for(timeout=60_000)
     tab.wait_for_load_state("networkidle")
 
 
 def shown_view(tab) -> dict:
-    """What a student sees of the lesson's state: the link's parameters, the slider, and the loss they give."""
-    loss = tab.locator('[data-testid="stMetric"]', has_text="loss ℓ").locator('[data-testid="stMetricValue"]')
+    """What a student sees of the lesson's state: the link's parameters, the live panel's z, and the loss there."""
     return {
         "link": dict(parse_qsl(urlparse(tab.url).query)),
-        "logit z": tab.get_by_role("slider", name="logit z").input_value(),
-        "loss": loss.inner_text(),
+        "logit z": tab.locator(".live-panel .lp-range").input_value(),
+        "loss": metric_value(tab, "loss ℓ").inner_text(),
     }
 
 
