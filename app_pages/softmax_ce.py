@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from lib.agreement.multiclass import CE_MODULE, MulticlassScenario, multiclass_agreement
+from lib.agreement.multiclass import CE_MODULE, multiclass_agreement
 from lib.lessons.snippets import ce_snippet
-from lib.lessons.softmax import normalised_target, softmax_lesson
+from lib.lessons.softmax import SoftmaxScenario, normalised_target, softmax_lesson
 from lib.losses import handwritten as hw
 from lib.losses.torch_losses import DTYPES
 from lib.view import figures, palette
@@ -63,19 +63,15 @@ def lesson() -> None:
         reduction = widgets.choice(REDUCTION, "reduction")
         dtype = widgets.dropdown(DTYPE, "dtype of the torch calls")
 
-    lesson = softmax_lesson(logits, temperature, target, smoothing, weight, reduction, IGNORE_INDEX)
-    scenario_target = np.array([target]) if np.ndim(target) == 0 else target[None, :]
-    table = multiclass_agreement(
-        MulticlassScenario(
-            lesson.scaled_logits[None, :], scenario_target, weight, IGNORE_INDEX, smoothing, reduction, dtype
-        )
-    )
+    scenario = SoftmaxScenario(logits, temperature, target, smoothing, weight, reduction, dtype, IGNORE_INDEX)
+    lesson = softmax_lesson(scenario)
+    table = multiclass_agreement(scenario.agreement())
     autograd = next(row for row in table.rows if row.id == CE_MODULE)
     with view:
         show(lesson, kind, target, smoothing, weight, temperature, autograd.grad[0], dtype)
     st.subheader("Do the implementations agree?")
     widgets.agreement_panel(table)
-    widgets.pytorch_code(ce_snippet(logits, temperature, target, smoothing, weight, reduction, dtype))
+    widgets.pytorch_code(ce_snippet(scenario))
     widgets.share_link()
 
 

@@ -8,7 +8,7 @@ from oracle import assert_matches, t64
 
 from lib.agreement.binary import BinaryScenario
 from lib.lessons.binary import bce_curve_over_logits, bce_curve_over_probability, binary_lesson
-from lib.lessons.softmax import softmax_lesson
+from lib.lessons.softmax import SoftmaxScenario, softmax_lesson
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -52,7 +52,7 @@ def test_bce_curves_match_torch_over_logits_and_over_probabilities():
 )
 def test_softmax_lesson_matches_torch_at_temperature_two(target, smoothing, weight):
     z = np.array([2.0, -1.0, 0.5])
-    lesson = softmax_lesson(z, 2.0, target, smoothing, weight, "mean")
+    lesson = softmax_lesson(SoftmaxScenario(z, 2.0, target, smoothing, weight, "mean"))
     scaled = (t64(z) / 2.0)[None].requires_grad_(True)
     torch_target = torch.tensor([target]) if np.ndim(target) == 0 else t64(target)[None]
     loss = F.cross_entropy(scaled, torch_target, None if weight is None else t64(weight), label_smoothing=smoothing)
@@ -66,6 +66,15 @@ def test_softmax_lesson_matches_torch_at_temperature_two(target, smoothing, weig
 
 
 def test_softmax_lesson_with_an_ignored_target_is_nan_for_mean_and_has_no_contributions():
-    lesson = softmax_lesson(np.array([2.0, 1.0, 0.1]), 1.0, -100, 0.1, None, "mean")
+    lesson = softmax_lesson(SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 1.0, -100, 0.1, None, "mean"))
     assert lesson.ignored and np.isnan(lesson.loss) and np.all(lesson.contributions == 0)
     assert lesson.target_distribution.sum() == 0
+
+
+def test_the_softmax_scenario_gives_the_agreement_engine_the_scaled_batch_of_one():
+    scenario = SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 2.0, np.array([0.5, 0.5, 0.0]), 0.1, None, "sum", "float64")
+    agreement = scenario.agreement()
+    np.testing.assert_array_equal(agreement.logits, [[1.0, 0.5, 0.05]])
+    np.testing.assert_array_equal(agreement.target, [[0.5, 0.5, 0.0]])
+    assert (agreement.label_smoothing, agreement.reduction, agreement.dtype) == (0.1, "sum", "float64")
+    assert not agreement.target_is_index

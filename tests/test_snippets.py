@@ -16,6 +16,7 @@ from lib.lessons.snippets import (
     saturation_snippet,
 )
 from lib.lessons.soft_targets import categorical_split
+from lib.lessons.softmax import SoftmaxScenario
 from lib.lessons.stability import log_sum_exp_steps, logsigmoid_sweep
 from lib.losses import decomposition as dc
 from lib.losses import handwritten as hw
@@ -43,7 +44,7 @@ CE_CASES = {
 @pytest.fixture(scope="module")
 def printed():
     scripts = {name: bce_snippet(BinaryScenario(*case)) for name, case in BCE_CASES.items()}
-    scripts |= {name: ce_snippet(*case) for name, case in CE_CASES.items()}
+    scripts |= {name: ce_snippet(SoftmaxScenario(*case)) for name, case in CE_CASES.items()}
     scripts["soft"] = binary_soft_snippet(0.6, 0.7)
     split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), 0.4)
     scripts["classes"] = class_soft_snippet(split.target, split.prediction)
@@ -107,5 +108,5 @@ def test_pages_show_the_snippet_for_their_current_state():
     assert any(code.value == expected.rstrip("\n") for code in app.code)
     assert panel_shows(app, "z", "loss") == f"{float(hw.binary_cross_entropy_with_logits(-1.5, 0.25)):.6g}"
     app = open_page("softmax_ce", temp="2", cls="2")
-    expected = ce_snippet(np.array([2.0, 1.0, 0.1]), 2.0, 2, 0.0, None, "mean", "float32")
+    expected = ce_snippet(SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 2.0, 2, 0.0, None, "mean", "float32"))
     assert any(code.value == expected.rstrip("\n") for code in app.code)

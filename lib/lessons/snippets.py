@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from lib.agreement.binary import BinaryScenario
+from lib.lessons.softmax import SoftmaxScenario
 
 _HEADER = [
     "import torch",
@@ -57,16 +58,10 @@ def bce_snippet(s: BinaryScenario) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ce_snippet(
-    logits: np.ndarray,
-    temperature: float,
-    target: int | np.ndarray,
-    label_smoothing: float,
-    weight: np.ndarray | None,
-    reduction: str,
-    dtype: str,
-) -> str:
-    """The cross-entropy page: the float64 loss and gradient for z/T, then torch's calls in ``dtype``."""
+def ce_snippet(s: SoftmaxScenario) -> str:
+    """The cross-entropy page: the float64 loss and gradient for z/T, then torch's calls in the scenario's dtype."""
+    logits, temperature, target, label_smoothing = s.logits, s.temperature, s.target, s.label_smoothing
+    weight, reduction, dtype = s.weight, s.reduction, s.dtype
     if np.ndim(target) == 0:
         target_line = f"target = torch.tensor([{int(target)}])"
     else:

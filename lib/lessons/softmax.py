@@ -8,8 +8,33 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib.agreement.multiclass import MulticlassScenario
 from lib.losses import decomposition as dc
 from lib.losses import handwritten as hw
+
+
+@dataclass(frozen=True)
+class SoftmaxScenario:
+    """One sample as the Softmax page sets it: K logits at temperature T, a class index (or ignore_index) or K
+    probabilities, label smoothing ε, class weights, the reduction and the dtype of the torch calls. It feeds the
+    lesson's numbers, its agreement table and its *Copy as PyTorch* script."""
+
+    logits: np.ndarray
+    temperature: float
+    target: int | np.ndarray
+    label_smoothing: float = 0.0
+    weight: np.ndarray | None = None
+    reduction: str = "mean"
+    dtype: str = "float32"
+    ignore_index: int = -100
+
+    def agreement(self) -> MulticlassScenario:
+        """The agreement engine's scenario: the batch of one, z / T, against the target."""
+        scaled = (np.asarray(self.logits, dtype=np.float64) / self.temperature)[None, :]
+        target = np.array([self.target]) if np.ndim(self.target) == 0 else np.asarray(self.target)[None, :]
+        return MulticlassScenario(
+            scaled, target, self.weight, self.ignore_index, self.label_smoothing, self.reduction, self.dtype
+        )
 
 
 @dataclass(frozen=True)
@@ -33,16 +58,10 @@ class SoftmaxLesson:
     ignored: bool
 
 
-def softmax_lesson(
-    logits: np.ndarray,
-    temperature: float,
-    target: int | np.ndarray,
-    label_smoothing: float,
-    weight: np.ndarray | None,
-    reduction: str,
-    ignore_index: int = -100,
-) -> SoftmaxLesson:
-    """Everything the cross-entropy page shows; ``target`` is a class index (or ignore_index) or K probabilities."""
+def softmax_lesson(s: SoftmaxScenario) -> SoftmaxLesson:
+    """Everything the cross-entropy page shows for the scenario's one sample."""
+    logits, temperature, target, label_smoothing = s.logits, s.temperature, s.target, s.label_smoothing
+    weight, reduction, ignore_index = s.weight, s.reduction, s.ignore_index
     z = np.asarray(logits, dtype=np.float64)
     scaled = (z / temperature)[None, :]
     n_classes = z.size
