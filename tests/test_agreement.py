@@ -147,3 +147,19 @@ def test_every_multiclass_row_has_its_own_id():
         ids = [row.id for row in table.rows]
         assert all(ids) and len(set(ids)) == len(ids), ids
         assert CE_MODULE in ids
+
+
+def test_the_smoothing_reason_for_a_soft_target_smooths_t_itself_with_the_live_values():
+    scenario = MulticlassScenario(
+        np.array([[1.0, 0.5, -0.2, 0.3]]), np.array([[0.6, 0.3, 0.1, 0.0]]), label_smoothing=0.1
+    )
+    reason = next(row.reason for row in multiclass_agreement(scenario).rows if row.id == "ce_soft_by_hand")
+    assert "(1 − ε)·t + ε/C = 0.9·t + 0.025" in reason
+    assert "t̃ = (0.565, 0.295, 0.115, 0.025)" in reason
+    assert "one-hot" not in reason
+
+
+def test_the_smoothing_reason_for_class_indices_smooths_the_one_hot():
+    scenario = MulticlassScenario(np.array([[1.0, 0.5, -0.2]]), np.array([2]), label_smoothing=0.3)
+    reason = next(row.reason for row in multiclass_agreement(scenario).rows if row.id == "nll_log_softmax")
+    assert "(1 − ε)·one-hot + ε/C = 0.7·one-hot + 0.1" in reason and "t̃ = (0.1, 0.1, 0.8)" in reason

@@ -138,10 +138,14 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
 def _smoothing_explainer(what: str, s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
     def explain(value: np.ndarray) -> str:
         if s.label_smoothing > 0:
+            eps, classes = s.label_smoothing, s.logits.shape[1]
+            raw = "one-hot" if s.target_is_index else "t"
+            smoothed = (1 - eps) * _probability_target(s, np.asarray(s.target))[0] + eps / classes
+            where = " for the first sample" if len(s.logits) > 1 else ""
             return (
-                f"{what}: it scores the raw target while CrossEntropyLoss(label_smoothing={s.label_smoothing:g}) "
-                f"scores (1 − ε)·one-hot + ε/C = {1 - s.label_smoothing:.3g}·one-hot "
-                f"+ {s.label_smoothing / s.logits.shape[1]:.3g}."
+                f"{what}: it scores the raw target while CrossEntropyLoss(label_smoothing={eps:g}) scores "
+                f"(1 − ε)·{raw} + ε/C = {1 - eps:.3g}·{raw} + {eps / classes:.3g}, "
+                f"here t̃ = ({', '.join(f'{v:.4g}' for v in smoothed)}){where}."
             )
         return otherwise(value)
 
