@@ -196,7 +196,7 @@ def test_bce_page_batch_mode_shows_the_editable_table_of_rows():
 
 def test_ce_page_smoothing_reason_for_a_soft_target_smooths_that_target_not_a_one_hot():
     app = open_page("softmax_ce", k="4", target="soft", t0="0.6", t1="0.3", t2="0.1", t3="0", eps="0.1")
-    reasons = [m.value for m in app.markdown if "does no label smoothing" in m.value]
+    reasons = [w.value for w in app.warning if "does no label smoothing" in w.value]
     assert len(reasons) == 1
     assert "(1 − ε)·t + ε/C = 0.9·t + 0.025, here t̃ = (0.565, 0.295, 0.115, 0.025)" in reasons[0]
     assert "one-hot" not in reasons[0]
