@@ -28,10 +28,17 @@ class SoftmaxScenario:
     dtype: str = "float32"
     ignore_index: int = -100
 
-    def agreement(self) -> MulticlassScenario:
-        """The agreement engine's scenario: the batch of one, z / T, against the target."""
+    def batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The batch of one that the losses see: z / T of shape (1, K), and the target as a class index of shape
+        (1,) (int64) or probabilities of shape (1, K)."""
         scaled = (np.asarray(self.logits, dtype=np.float64) / self.temperature)[None, :]
-        target = np.array([self.target]) if np.ndim(self.target) == 0 else np.asarray(self.target)[None, :]
+        if np.ndim(self.target) == 0:
+            return scaled, np.array([int(self.target)], dtype=np.int64)
+        return scaled, np.asarray(self.target, dtype=np.float64)[None, :]
+
+    def agreement(self) -> MulticlassScenario:
+        """The agreement engine's scenario: the batch of one against its target."""
+        scaled, target = self.batch()
         return MulticlassScenario(
             scaled, target, self.weight, self.ignore_index, self.label_smoothing, self.reduction, self.dtype
         )
@@ -60,30 +67,27 @@ class SoftmaxLesson:
 
 def softmax_lesson(s: SoftmaxScenario) -> SoftmaxLesson:
     """Everything the cross-entropy page shows for the scenario's one sample."""
-    logits, temperature, target, label_smoothing = s.logits, s.temperature, s.target, s.label_smoothing
-    weight, reduction, ignore_index = s.weight, s.reduction, s.ignore_index
-    z = np.asarray(logits, dtype=np.float64)
-    scaled = (z / temperature)[None, :]
-    n_classes = z.size
-    if np.ndim(target) == 0:
-        target_array = np.array([int(target)], dtype=np.int64)
-        ignored = int(target) == ignore_index
-        hard = np.zeros(n_classes) if ignored else np.eye(n_classes)[int(target)]
+    scaled, target = s.batch()
+    n_classes = scaled.shape[1]
+    ignored = target.ndim == 1 and target[0] == s.ignore_index
+    if ignored:
+        hard = np.zeros(n_classes)
+    elif target.ndim == 1:
+        hard = np.eye(n_classes)[target[0]]
     else:
-        target_array = np.asarray(target, dtype=np.float64)[None, :]
-        ignored = False
-        hard = target_array[0]
-    options = {"weight": weight, "ignore_index": ignore_index, "label_smoothing": label_smoothing}
-    smoothed = hard * (1.0 - max(label_smoothing, 0.0)) + (0.0 if ignored else max(label_smoothing, 0.0) / n_classes)
+        hard = target[0]
+    options = {"weight": s.weight, "ignore_index": s.ignore_index, "label_smoothing": s.label_smoothing}
+    epsilon = max(s.label_smoothing, 0.0)
+    smoothed = hard * (1.0 - epsilon) + (0.0 if ignored else epsilon / n_classes)
     log_q = hw.log_softmax(scaled[0], 0)
     return SoftmaxLesson(
-        logits=z,
+        logits=np.asarray(s.logits, dtype=np.float64),
         scaled_logits=scaled[0],
         probabilities=hw.softmax(scaled[0], 0),
         target_distribution=smoothed,
-        contributions=dc.ce_contributions(scaled, target_array, **options)[0],
-        loss=hw.cross_entropy(scaled, target_array, reduction=reduction, **options),
-        grad=dc.cross_entropy_grad(scaled, target_array, reduction=reduction, **options)[0],
+        contributions=dc.ce_contributions(scaled, target, **options)[0],
+        loss=hw.cross_entropy(scaled, target, reduction=s.reduction, **options),
+        grad=dc.cross_entropy_grad(scaled, target, reduction=s.reduction, **options)[0],
         log_sum_exp=float(scaled[0].max() - log_q[np.argmax(scaled[0])]),
         target_logit=float(smoothed @ scaled[0]),
         ignored=ignored,
