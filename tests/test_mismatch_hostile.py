@@ -44,7 +44,7 @@ HOSTILE = {
     "while": ("while True:\n    pass\n", "line 1: not supported by the debugger: while loops"),
     "deep nesting": ("a = " + "(" * 300 + "1" + ")" * 300 + "\n", "line 1:"),
     "deep unary": ("a = " + "-" * 5000 + "1\n", "nests too deeply"),
-    "deep lists": ("a = " + "[" * 90 + "]" * 90 + "\n", "nests deeper than 40"),
+    "deep lists": ("a = " + "[" * 90 + "]" * 90 + "\n", "nests too deeply: more than 40 levels"),
     "1 MB paste": ("x = 1\n" * 180_000, "the limit is 20,000 characters"),
     "f-string width": ("a = f'{1:>1000000000}'\nb = 1\n", "f-strings are only read inside print()"),
     "rebinding torch": ("torch = 1\n", "torch is a name the debugger provides"),

@@ -57,7 +57,7 @@ def check_tree(tree: ast.Module) -> None:
         node, depth = stack.pop()
         line = getattr(node, "lineno", None)
         if depth > wl.MAX_DEPTH:
-            raise Refused(line, f"the script nests deeper than {wl.MAX_DEPTH} levels")
+            raise Refused(line, f"the script nests too deeply: more than {wl.MAX_DEPTH} levels")
         if type(node) not in wl.ALLOWED_NODES:
             words = wl.NODE_WORDS.get(type(node), type(node).__name__)
             raise Refused(line, f"not supported by the debugger: {words}")
