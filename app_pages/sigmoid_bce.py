@@ -77,7 +77,8 @@ def single_example(param: NumberParam, y: float, weight: float, pos_weight: floa
     z = lp.value(PANEL, param, grid)
     table = (param.high, y, weight, pos_weight, dtype)
     opened_at = lp.start(PANEL, table, z)
-    lp.show(PANEL, param, panel_payload(*table, opened_at, widgets.presenting()), opened_at, z)
+    payload = panel_payload(*table, opened_at, widgets.presenting())
+    lp.show(PANEL, [param], payload, {param.key: opened_at}, {param.key: z})
     return z
 
 
@@ -87,7 +88,7 @@ def panel_payload(
 ) -> bytes:
     """The panel's bytes, once per table and start (a commit's rerun finds them here)."""
     grid = binary_grid(logit_grid(bound), y, weight, pos_weight, dtype)
-    return bce_panel(grid, bound).payload(opened_at, present)
+    return bce_panel(grid, bound).payload({logit_param(bound > 10).key: opened_at}, present)
 
 
 def bce_panel(grid: BinaryGrid, bound: float) -> lp.Panel:
@@ -99,6 +100,7 @@ def bce_panel(grid: BinaryGrid, bound: float) -> lp.Panel:
     _, minus_log_not_p = bce_curve_over_probability(0.0, 1.0, 1.0)
     autograd = grid.agreement.grads[grid.agreement.row("bcewithlogitsloss")]
     columns = {
+        "grid": grid.logits,
         "p": lesson.probabilities,
         "positive": lesson.positive_term,
         "negative": lesson.negative_term,
@@ -165,10 +167,15 @@ def bce_panel(grid: BinaryGrid, bound: float) -> lp.Panel:
             (-0.5, 2.5),
             axis_range(*terms, include=(0.0,), pad=0.12),
             "Bar chart: y·log p = {positive}; (1−y)·log(1−p) = {negative}; loss ℓ = {loss}.",
-            bars=(
-                lp.Bar("y·log p", "positive", palette.POSITIVE_TERM),
-                lp.Bar("(1−y)·log(1−p)", "negative", palette.NEGATIVE_TERM),
-                lp.Bar("loss ℓ", "loss", palette.LOSS),
+            bars=lp.Bars(
+                ("y·log p", "(1−y)·log(1−p)", "loss ℓ"),
+                (
+                    lp.BarSeries(
+                        "",
+                        ("positive", "negative", "loss"),
+                        (palette.POSITIVE_TERM, palette.NEGATIVE_TERM, palette.LOSS),
+                    ),
+                ),
             ),
         ),
         lp.PanelChart(
@@ -207,8 +214,9 @@ def bce_panel(grid: BinaryGrid, bound: float) -> lp.Panel:
             points=(lp.Point("grid", "grad", "current z", palette.PREDICTION),),
         ),
     ]
-    slider = lp.PanelSlider(logit_param(bound > 10), "logit z", 0.01 if bound == 10 else 0.1, "z = {grid}, p = {p}")
-    return lp.Panel(slider, grid.logits, body, charts, grid.agreement, columns=columns)
+    step = 0.01 if bound == 10 else 0.1
+    slider = lp.PanelSlider(logit_param(bound > 10), "logit z", step, "z = {grid}, p = {p}", "grid")
+    return lp.Panel([slider], body, charts, grid.agreement, columns=columns)
 
 
 def batch_scenario(weight: float, pos_weight: float, dtype: str) -> BinaryScenario:

@@ -39,19 +39,24 @@ def charts(app: AppTest) -> dict[str, dict]:
     return shown
 
 
-def panel(app: AppTest, key: str) -> tuple[dict, dict, int]:
-    """A live panel's table as the browser receives it (ui/live_panel.py): its meta, its columns and the grid
-    position it opens at."""
+def panel(app: AppTest, key: str, name: str | None = None) -> tuple[dict, dict, int]:
+    """A live panel's table as the browser receives it (ui/live_panel.py): its meta, its columns and the position it
+    opens at, in the section of its slider ``key`` (the panel named ``name``, where a page has several)."""
     from lib.view.panel_data import decode_panel
 
-    element = next(e for e in app.get("bidi_component") if e.proto.component_name.endswith("live_panel"))
+    element = next(
+        e
+        for e in app.get("bidi_component")
+        if e.proto.component_name.endswith("live_panel") and (name is None or e.proto.id.endswith(name))
+    )
     meta, columns = decode_panel(element.proto.bytes)
-    position = int(abs(columns["grid"] - meta["slider"]["start"]).argmin())
-    assert key == meta["slider"]["key"]
+    slider = next(s for s in meta["sliders"] if s["key"] == key)
+    own = columns[slider["column"]][slider["offset"] : slider["offset"] + slider["size"]]
+    position = slider["offset"] + int(abs(own - slider["start"]).argmin())
     return meta, columns, position
 
 
-def panel_shows(app: AppTest, key: str, column: str, digits: int = 6) -> str:
+def panel_shows(app: AppTest, key: str, column: str, digits: int = 6, name: str | None = None) -> str:
     """What the live panel shows for ``column`` at the position it opens at, as the browser formats it."""
-    _, columns, position = panel(app, key)
+    _, columns, position = panel(app, key, name)
     return f"{float(columns[column][position]):.{digits}g}"

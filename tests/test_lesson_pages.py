@@ -42,7 +42,7 @@ def test_bce_page_panel_autograd_column_is_torch_autograd_in_the_chosen_dtype():
 def test_bce_page_reopens_exactly_the_state_in_the_link():
     app = open_page("sigmoid_bce", z="-3.25", y="0.6", dtype="float64", pw="2")
     meta, columns, position = panel(app, "z")
-    assert columns["grid"][position] == -3.25 and meta["slider"]["start"] == -3.25
+    assert columns["grid"][position] == -3.25 and meta["sliders"][0]["start"] == -3.25
     assert app.slider(key="y").value == 0.6 and app.selectbox(key="dtype").value == "float64"
     expected = F.binary_cross_entropy_with_logits(f64(-3.25), f64(0.6), pos_weight=f64(2.0))
     assert panel_shows(app, "z", "loss") == shown(expected)
@@ -117,7 +117,7 @@ def test_invalid_link_values_fall_back_to_defaults_with_a_visible_note():
     app = open_page("sigmoid_bce", z="abc", y="7", dtype="float99", mode="sideways")
     note = next(w.value for w in app.warning if "fell back to defaults" in w.value)
     assert "z = 'abc'" in note and "y = '7'" in note and "float99" in note and "sideways" in note
-    assert panel(app, "z")[0]["slider"]["start"] == 2.0 and app.selectbox(key="dtype").value == "float32"
+    assert panel(app, "z")[0]["sliders"][0]["start"] == 2.0 and app.selectbox(key="dtype").value == "float32"
 
 
 # --- Softmax & cross-entropy -----------------------------------------------------------------

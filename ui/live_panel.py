@@ -27,7 +27,10 @@ _panel = st.components.v2.component(
     "live_panel",
     html='<div class="live-panel"></div>',
     css=(_HERE / "live_panel.css").read_text(),
-    js=(_HERE / "plotly_loader.js").read_text() + (_HERE / "live_panel.js").read_text(),
+    js="".join(
+        (_HERE / name).read_text()
+        for name in ("plotly_loader.js", "panel_table.js", "panel_charts.js", "live_panel.js")
+    ),
     isolate_styles=False,
 )
 
@@ -55,19 +58,26 @@ def note(when: str, html_text: str) -> str:
     return f'<div class="lp-note" data-when="{when}" role="note">{html_text}</div>'
 
 
+SLIDER = "@slider"
+"""A curve's or point's x column that names the moved slider's own values (whichever slider moves)."""
+
+
 @dataclass(frozen=True)
 class Curve:
+    """A line through columns (x, y); ``along_slider``: the part of those columns where the moved slider moves."""
+
     x: str
     y: str
     name: str
     color: str
     dash: str = "solid"
     width: float = 2.5
+    along_slider: bool = False
 
 
 @dataclass(frozen=True)
 class Point:
-    """The moving point at grid columns (x, y); ``off_chart`` is said beside an arrow where y leaves the range."""
+    """The moving point at columns (x, y); ``off_chart`` is said beside an arrow where y leaves the range."""
 
     x: str
     y: str
@@ -77,15 +87,36 @@ class Point:
 
 
 @dataclass(frozen=True)
-class Bar:
-    label: str
-    y: str
+class BarSeries:
+    """One bar per category, each the value of its column at the position, labelled with ``digits`` digits."""
+
+    name: str
+    columns: tuple[str, ...]
+    colors: tuple[str, ...]
+    """One colour per category, or one for all."""
+    digits: int = 4
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """A level marked across each category's bars (the target a bar should reach), read out on hover."""
+
+    name: str
+    columns: tuple[str, ...]
     color: str
 
 
 @dataclass(frozen=True)
+class Bars:
+    categories: tuple[str, ...]
+    series: tuple[BarSeries, ...]
+    ticks: tuple[Ticks, ...] = ()
+
+
+@dataclass(frozen=True)
 class PanelChart:
-    """A chart with fixed axis ranges: curves drawn once per table, points and bars moved at each position."""
+    """A chart with fixed axis ranges: its frame is drawn once, its curves once per table, its points and bars moved
+    at each position."""
 
     title: str
     x_title: str
@@ -96,10 +127,11 @@ class PanelChart:
     """Its summary for screen readers, with ``{column}`` slots filled at the committed position."""
     curves: tuple[Curve, ...] = ()
     points: tuple[Point, ...] = ()
-    bars: tuple[Bar, ...] = ()
+    bars: Bars | None = None
     height: int = 260
 
     def spec(self) -> dict:
+        bars = self.bars
         return {
             "title": self.title,
             "alt": self.alt,
@@ -108,34 +140,51 @@ class PanelChart:
             "y": {"title": self.y_title, "range": list(self.y_range)},
             "curves": [vars(c) for c in self.curves],
             "points": [vars(p) for p in self.points],
-            "bars": [vars(b) for b in self.bars] or None,
+            "bars": None
+            if bars is None
+            else {
+                "categories": list(bars.categories),
+                "series": [vars(series) for series in bars.series],
+                "ticks": [vars(ticks) for ticks in bars.ticks],
+            },
         }
 
 
 @dataclass(frozen=True)
 class PanelSlider:
+    """A slider the panel moves: column ``column`` holds its value at every position, and it moves over the
+    positions [offset, offset + size) of the table (its section; the whole table by default)."""
+
     param: NumberParam
     label: str
     step: float
     valuetext: str
     """What a screen reader says for the slider, with ``{column}`` slots."""
+    column: str
+    offset: int = 0
+    size: int | None = None
 
 
 @dataclass
 class Panel:
-    """What one panel shows, and the columns it shows them from."""
+    """What one panel shows, and the columns it shows them from.
 
-    slider: PanelSlider
-    grid: np.ndarray
+    ``follows_commits``: the sections depend on the other sliders' values (the softmax logits), so each commit
+    brings a new table, and the browser skips a table made before the server saw its latest commit.
+    """
+
+    sliders: list[PanelSlider]
     body: str
     charts: list[PanelChart]
     agreement: AgreementGrid | None = None
     after: str = ""
     columns: dict[str, np.ndarray] = field(default_factory=dict)
+    follows_commits: bool = False
 
-    def payload(self, start: float, present: bool) -> bytes:
-        columns = {"grid": self.grid, **self.columns}
-        agreement = None
+    def payload(self, starts: dict[str, float], present: bool) -> bytes:
+        """The bytes the browser draws from, opening each slider at ``starts[key]``."""
+        columns = dict(self.columns)
+        agreement = {"title": "", "rows": [], "reasons": [], "rule": "", "all_agree": ""}
         if self.agreement is not None:
             a = self.agreement
             rows = []
@@ -156,26 +205,34 @@ class Panel:
                 "rule": a.tolerance_rule,
                 "all_agree": "Every implementation agrees with the hand-written float64 reference.",
             }
-        p = self.slider.param
         meta = {
             "layout": f"{len(self.charts)} charts",
             "present": present,
-            "slider": {
-                "key": p.key,
-                "label": self.slider.label,
-                "min": float(self.grid[0]),
-                "max": float(self.grid[-1]),
-                "step": self.slider.step,
-                "column": "grid",
-                "start": start,
-                "valuetext": self.slider.valuetext,
-            },
+            "follows_commits": self.follows_commits,
+            "sliders": [self._slider_meta(slider, starts[slider.param.key]) for slider in self.sliders],
             "body": self.body,
             "after": self.after,
             "charts": [chart.spec() for chart in self.charts],
-            "agreement": agreement or {"title": "", "rows": [], "reasons": [], "rule": "", "all_agree": ""},
+            "agreement": agreement,
         }
         return encode_panel(meta, columns)
+
+    def _slider_meta(self, slider: PanelSlider, start: float) -> dict:
+        values = self.columns[slider.column]
+        size = values.size - slider.offset if slider.size is None else slider.size
+        own = values[slider.offset : slider.offset + size]
+        return {
+            "key": slider.param.key,
+            "label": slider.label,
+            "min": float(own[0]),
+            "max": float(own[-1]),
+            "step": slider.step,
+            "column": slider.column,
+            "offset": slider.offset,
+            "size": size,
+            "start": start,
+            "valuetext": slider.valuetext,
+        }
 
 
 def value(key: str, param: NumberParam, grid: np.ndarray) -> float:
@@ -199,18 +256,21 @@ def start(key: str, table: Hashable, current: float) -> float:
     return held[1]
 
 
-def show(key: str, param: NumberParam, payload: bytes, opened_at: float, current: float) -> None:
-    """Mount the panel and keep the link at the current value (the browser already wrote it there)."""
+def show(key: str, params: list[NumberParam], payload: bytes, opened_at: dict[str, float], current: dict[str, float]):
+    """Mount the panel and keep the link at the current values (the browser already wrote them there)."""
     _panel(
         data=payload,
         key=key,
-        default={param.key: opened_at},
+        default={param.key: opened_at[param.key] for param in params},
         width="stretch",
-        **{f"on_{param.key}_change": _committed},
+        **{f"on_{param.key}_change": _committed for param in params},
     )
-    text = f"{current:g}"
-    if st.query_params.get(param.key) != text and (param.key in st.query_params or current != param.default):
-        st.query_params[param.key] = text
+    for param in params:
+        text = f"{current[param.key]:g}"
+        if st.query_params.get(param.key) != text and (
+            param.key in st.query_params or current[param.key] != param.default
+        ):
+            st.query_params[param.key] = text
 
 
 def _committed() -> None:

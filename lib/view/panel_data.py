@@ -46,11 +46,28 @@ def decode_panel(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
 
 
 def axis_range(*values: np.ndarray, include: tuple[float, ...] = (), pad: float = 0.06) -> tuple[float, float]:
-    """A fixed axis range holding every finite value (and ``include``), padded by ``pad`` of its span each side.
+    """A fixed axis range holding every finite value (and ``include``), padded by ``pad`` of its span each side, then
+    widened to a :func:`round_range`.
 
-    The live panels draw with fixed ranges so a moving point never makes Plotly rescale (and redraw) a chart.
+    The live panels draw with fixed ranges, so a moving point never makes Plotly rescale (and redraw) a chart, and
+    round ones, so a new table whose values differ a little (the next target y) keeps the chart's frame as it is.
     """
     finite = np.concatenate([np.ravel(v)[np.isfinite(np.ravel(v))] for v in values] + [np.asarray(include, float)])
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = high - low or max(abs(high), 1.0)
-    return low - pad * span, high + pad * span
+    return round_range(low - pad * span, high + pad * span)
+
+
+def round_range(low: float, high: float) -> tuple[float, float]:
+    """[low, high] widened to whole multiples of a round step (1, 2 or 5 × 10ⁿ, the first that cuts the span into at
+    most 20 steps), so nearby ranges round to the same one; an end already on a multiple stays where it is."""
+    span = high - low
+    if not (np.isfinite(span) and span > 0):
+        return low, high
+    step = next(
+        m * 10.0**e
+        for e in range(int(np.floor(np.log10(span / 20))), 400)
+        for m in (1, 2, 5)
+        if span <= 20 * m * 10.0**e
+    )
+    return float(f"{np.floor(low / step) * step:.12g}"), float(f"{np.ceil(high / step) * step:.12g}")
