@@ -125,14 +125,10 @@ def bce_panel(grid: BinaryGrid, bound: float) -> lp.Panel:
             lp.metric("loss ℓ", "loss"),
             lp.metric("∂ℓ/∂z (formula)", "grad", f"torch autograd in {dtype}: {m('autograd')}"),
         )
-        + '<div class="lp-formula">'
-        + "<math display='block'><mi>ℓ</mi><mo>=</mo><mo>−</mo><mi>w</mi><mo>[</mo><msub><mi>p</mi><mi>w</mi></msub>"
-        "<mi>y</mi><mi>log</mi><mi>σ</mi><mo>(</mo><mi>z</mi><mo>)</mo><mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo>"
-        "<mi>y</mi><mo>)</mo><mi>log</mi><mo>(</mo><mn>1</mn><mo>−</mo><mi>σ</mi><mo>(</mo><mi>z</mi><mo>)</mo>"
-        "<mo>)</mo><mo>]</mo></math>"
-        f"<math display='block'><mo>=</mo><mo>−</mo><mn>{w:g}</mn><mo>[</mo><mn>{pw:g}</mn><mo>·</mo><mo>(</mo>"
-        f"{m('positive', 5, 'mn')}<mo>)</mo><mo>+</mo><mo>(</mo>{m('negative', 5, 'mn')}<mo>)</mo><mo>]</mo>"
-        f"<mo>=</mo>{m('loss', 6, 'mn')}</math></div>"
+        + lp.formula(
+            "ℓ = −w[p_w·y·log σ(z) + (1 − y)·log(1 − σ(z))]",
+            f"= −{w:g}[{pw:g}·({{positive:5}}) + ({{negative:5}})] = {{loss}}",
+        )
         + lp.note(
             "rounds_to_one",
             f"At z = {m('grid')}, p = σ(z) rounds to exactly 1 in float64, so from p alone the negative term would "

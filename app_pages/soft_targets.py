@@ -1,4 +1,5 @@
-"""Lesson: soft targets. BCE and CE bottom out at the target's entropy; KL is what reaches 0."""
+"""Lesson: soft targets. BCE and CE bottom out at the target's entropy; KL is what reaches 0. The prediction p and
+the mix m move live while dragged (ui/live_panel.py); the target y and the VAE image rerun the server."""
 
 import numpy as np
 import streamlit as st
@@ -6,6 +7,8 @@ import streamlit as st
 from lib.lessons.snippets import binary_soft_snippet, class_soft_snippet
 from lib.lessons.soft_targets import (
     CURVE_PROBABILITIES,
+    MIXES,
+    PREDICTIONS,
     WORKED_EXAMPLE,
     binary_split,
     categorical_split,
@@ -13,7 +16,9 @@ from lib.lessons.soft_targets import (
     reconstruction,
 )
 from lib.view import figures, palette
+from lib.view.panel_data import axis_range
 from lib.view.url_state import IntParam, NumberParam
+from ui import live_panel as lp
 from ui import widgets
 
 TARGET = NumberParam("y", 0.6, 0.0, 1.0)
@@ -25,6 +30,8 @@ SEED = IntParam("seed", 0, 0, 999)
 MIX = NumberParam("mix", 0.5, 0.0, 1.0)
 CLASS_TARGET = np.array([0.0, 0.25, 0.25, 0.5])
 """The r/MachineLearning example: CE at its optimum is H(t) = 1.0397, not 0."""
+ONE_TARGET_PANEL = "soft_panel"
+CLASSES_PANEL = "classes_panel"
 
 st.title("Soft targets: why the loss never reaches zero")
 fallback_slot = st.container()
@@ -42,44 +49,80 @@ def one_target() -> None:
     controls, view = st.columns([1, 2.2], gap="large")
     with controls:
         y = widgets.number_slider(TARGET, "target y", 0.01)
-        p = widgets.number_slider(PREDICTION, "prediction p", 0.001)
-    split = binary_split(y, p)
     with view:
-        widgets.metrics(
-            ("BCE(p, y)", f"{split.bce:.6g}"),
-            ("entropy floor H(y)", f"{split.entropy:.6g}"),
-            ("KL(y ‖ p) = BCE − H", f"{split.kl:.6g}"),
+        prediction_panel(y)
+
+
+@st.fragment
+def prediction_panel(y: float) -> None:
+    """The live panel over p for the target y; a committed p reruns only this."""
+    p = lp.value(ONE_TARGET_PANEL, PREDICTION, PREDICTIONS)
+    opened_at = lp.start(ONE_TARGET_PANEL, y, p)
+    payload = one_target_payload(y, opened_at, widgets.presenting())
+    lp.show(ONE_TARGET_PANEL, [PREDICTION], payload, {PREDICTION.key: opened_at}, {PREDICTION.key: p})
+    widgets.pytorch_code(binary_soft_snippet(y, p))
+    widgets.share_link()
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def one_target_payload(y: float, opened_at: float, present: bool) -> bytes:
+    """The one-target panel's bytes, once per target and start (a commit's rerun finds them here)."""
+    return one_target_panel(y).payload({PREDICTION.key: opened_at}, present)
+
+
+def one_target_panel(y: float) -> lp.Panel:
+    split = binary_split(y, PREDICTIONS)
+    worked_y, worked_p = WORKED_EXAMPLE
+    worked = float(binary_split(worked_y, [worked_p]).bce[0])
+    columns = {
+        "grid": PREDICTIONS,
+        "one_minus_p": 1.0 - PREDICTIONS,
+        "bce": split.bce,
+        "entropy": np.full_like(PREDICTIONS, split.entropy),
+        "kl": split.kl,
+        "curve_p": CURVE_PROBABILITIES,
+        "curve_bce": split.curve_bce,
+        "curve_kl": split.curve_kl,
+        "curve_floor": np.full_like(CURVE_PROBABILITIES, split.entropy),
+    }
+    m = lp.slot
+    body = (
+        lp.metrics(
+            lp.metric("BCE(p, y)", "bce"),
+            lp.metric("entropy floor H(y)", "entropy"),
+            lp.metric("KL(y ‖ p) = BCE − H", "kl"),
         )
-        st.latex(
-            r"\begin{aligned}\mathrm{BCE} &= -\big[(1-y)\log(1-p) + y\log p\big] \\"
-            rf"&= -\big[{1 - y:.4g}\log {1 - p:.4g} + {y:.4g}\log {p:.4g}\big] = {split.bce:.6g}\end{{aligned}}"
+        + lp.formula(
+            "BCE = −[(1 − y)·log(1 − p) + y·log p]",
+            f"= −[{1 - y:.4g}·log {{one_minus_p:4}} + {y:.4g}·log {{grid:4}}] = {{bce}}",
         )
-        worked_y, worked_p = WORKED_EXAMPLE
-        worked = binary_split(worked_y, worked_p).bce
-        widgets.explain(
-            f"The worked example, target {worked_y:g} against prediction {worked_p:g}: "
-            f"−({1 - worked_y:g}·log {1 - worked_p:g} + {worked_y:g}·log {worked_p:g}) = {worked:.6g}. "
-            f"The least value of the curve, at p = y = {y:g}, is H(y) = {split.entropy:.6g}; the KL curve touches 0 "
-            "there."
-        )
-        grid = CURVE_PROBABILITIES
-        widgets.chart(
-            figures.curves_with_point(
-                [
-                    figures.Curve(grid, split.curve_bce, "BCE(p, y)", palette.LOSS),
-                    figures.Curve(grid, split.curve_kl, "KL(y ‖ p)", palette.SIGMOID),
-                    figures.Curve(grid, np.full_like(grid, split.entropy), "floor H(y)", palette.TARGET, "dash"),
-                ],
-                (p, split.bce),
-                "current p",
-                "prediction p",
-                "loss (nats)",
-                (0.0, max(3.0, split.bce * 1.1)),
-            ),
-            "soft_bce",
-        )
-        widgets.pytorch_code(binary_soft_snippet(y, p))
-        widgets.share_link()
+        + '<details class="lp-explanation"><summary>Explanation</summary>'
+        + f"<p>The worked example, target {worked_y:g} against prediction {worked_p:g}: "
+        f"−({1 - worked_y:g}·log {1 - worked_p:g} + {worked_y:g}·log {worked_p:g}) = {worked:.6g}. "
+        f"The least value of the curve, at p = y = {y:g}, is H(y) = {split.entropy:.6g}; the KL curve touches 0 "
+        f"there. Here BCE − H = {m('bce')} − {split.entropy:.6g} = {m('kl')}.</p></details>"
+    )
+    chart = lp.PanelChart(
+        "BCE against p, its floor H(y) and the KL left above it",
+        "prediction p",
+        "loss (nats)",
+        (0.0, 1.0),
+        axis_range(split.bce, split.kl, include=(0.0,), pad=0.04),
+        f"BCE(p, y) for y = {y:g} against the prediction p, with its floor H(y) = {split.entropy:.6g} and "
+        "KL(y ‖ p) = BCE − H; the current point is at p = {grid}, BCE = {bce}, KL = {kl}.",
+        curves=(
+            lp.Curve("curve_p", "curve_bce", "BCE(p, y)", palette.LOSS, width=3),
+            lp.Curve("curve_p", "curve_kl", "KL(y ‖ p)", palette.SIGMOID),
+            lp.Curve("curve_p", "curve_floor", f"floor H(y) = {split.entropy:.4g}", palette.TARGET, "dash", 2),
+        ),
+        points=(
+            lp.Point("grid", "bce", "BCE at p", palette.PREDICTION),
+            lp.Point("grid", "kl", "KL at p", palette.PREDICTION),
+        ),
+        height=320,
+    )
+    slider = lp.PanelSlider(PREDICTION, "prediction p", 0.001, "p = {grid}, BCE = {bce}", "grid")
+    return lp.Panel([slider], body, [chart], columns=columns)
 
 
 @st.fragment
@@ -125,35 +168,85 @@ def pixel_view() -> None:
 
 @st.fragment
 def many_classes() -> None:
+    """The live panel over the mix m; a committed m reruns only this."""
     st.subheader("Many classes: CE = H(t) + KL(t ‖ q)")
-    controls, view = st.columns([1, 2.2], gap="large")
-    with controls:
-        mix = widgets.number_slider(MIX, "prediction q = (1 − m)·uniform + m·t, m =", 0.01)
-    split = categorical_split(CLASS_TARGET, mix)
-    with view:
-        widgets.metrics(
-            ("cross-entropy CE(t, q)", f"{split.cross_entropy:.6g}"),
-            ("entropy H(t)", f"{split.entropy:.6g}"),
-            ("KL(t ‖ q)", f"{split.kl:.6g}"),
+    mix = lp.value(CLASSES_PANEL, MIX, MIXES)
+    opened_at = lp.start(CLASSES_PANEL, "classes", mix)
+    payload = classes_payload(opened_at, widgets.presenting())
+    lp.show(CLASSES_PANEL, [MIX], payload, {MIX.key: opened_at}, {MIX.key: mix})
+    q = categorical_split(CLASS_TARGET, [mix]).prediction[0]
+    widgets.pytorch_code(class_soft_snippet(CLASS_TARGET, q))
+    widgets.share_link()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def classes_payload(opened_at: float, present: bool) -> bytes:
+    return classes_panel().payload({MIX.key: opened_at}, present)
+
+
+def classes_panel() -> lp.Panel:
+    split = categorical_split(CLASS_TARGET, MIXES)
+    classes = range(CLASS_TARGET.size)
+    columns = {
+        "grid": MIXES,
+        "ce": split.cross_entropy,
+        "entropy": np.full_like(MIXES, split.entropy),
+        "kl": split.kl,
+        **{f"q_{k}": split.prediction[:, k] for k in classes},
+        **{f"t_{k}": np.full_like(MIXES, CLASS_TARGET[k]) for k in classes},
+    }
+    target = ", ".join(f"{value:g}" for value in CLASS_TARGET)
+    body = (
+        lp.metrics(
+            lp.metric("cross-entropy CE(t, q)", "ce"),
+            lp.metric("entropy H(t)", "entropy"),
+            lp.metric("KL(t ‖ q)", "kl"),
         )
-        st.latex(
-            rf"\mathrm{{CE}}(t, q) = H(t) + \mathrm{{KL}}(t\,\|\,q) = {split.entropy:.5g} + {split.kl:.5g}"
-            rf" = {split.cross_entropy:.6g}"
+        + lp.formula(
+            "q = (1 − m)·uniform + m·t = (" + ", ".join(f"{{q_{k}:4}}" for k in classes) + ")",
+            "CE(t, q) = H(t) + KL(t ‖ q) = {entropy:5} + {kl:5} = {ce}",
         )
-        widgets.chart(
-            figures.grouped_bars(
-                [f"k={k}" for k in range(split.target.size)],
-                [("target t", split.target, palette.TARGET), ("prediction q", split.prediction, palette.SOFTMAX)],
-                "probability",
-                (0.0, 0.65),
-            ),
-            "class_split",
-        )
-        widgets.pytorch_code(class_soft_snippet(split.target, split.prediction))
-        widgets.share_link()
-        widgets.explain(
-            "At m = 1 the prediction equals the target: KL is 0, and CE is the target's entropy 1.0397, its minimum."
-        )
+        + '<details class="lp-explanation"><summary>Explanation</summary>'
+        f"<p>The target is t = ({target}). At m = 1 the prediction equals the target: KL is 0, and CE is the "
+        f"target's entropy {split.entropy:.5g}, its minimum. At m = 0 the prediction is uniform and CE = log "
+        f"{CLASS_TARGET.size} = {np.log(CLASS_TARGET.size):.5g}.</p></details>"
+    )
+    bars = lp.PanelChart(
+        "target t and prediction q per class",
+        "class k",
+        "probability",
+        (0.0, 1.0),
+        axis_range(split.prediction, CLASS_TARGET, include=(0.0,), pad=0.2),
+        f"Bars of the prediction q per class, with the target t = ({target}) marked; now q = "
+        + "("
+        + ", ".join(f"{{q_{k}:4}}" for k in classes)
+        + ") at m = {grid}.",
+        bars=lp.Bars(
+            tuple(f"k={k}" for k in classes),
+            (lp.BarSeries("prediction q", tuple(f"q_{k}" for k in classes), (palette.SOFTMAX,)),),
+            (lp.Ticks("target t", tuple(f"t_{k}" for k in classes), palette.TARGET),),
+        ),
+    )
+    curves = lp.PanelChart(
+        "CE and KL against the mix m",
+        "mix m",
+        "nats",
+        (0.0, 1.0),
+        axis_range(split.cross_entropy, include=(0.0,), pad=0.05),
+        f"CE(t, q) and KL(t ‖ q) as the mix m goes from 0 to 1, with the floor H(t) = {split.entropy:.5g}; the "
+        "current point is at m = {grid}, CE = {ce}, KL = {kl}.",
+        curves=(
+            lp.Curve("grid", "ce", "CE(t, q)", palette.LOSS, width=3),
+            lp.Curve("grid", "kl", "KL(t ‖ q)", palette.SIGMOID),
+            lp.Curve("grid", "entropy", f"floor H(t) = {split.entropy:.4g}", palette.TARGET, "dash", 2),
+        ),
+        points=(
+            lp.Point("grid", "ce", "CE at m", palette.PREDICTION),
+            lp.Point("grid", "kl", "KL at m", palette.PREDICTION),
+        ),
+    )
+    slider = lp.PanelSlider(MIX, "prediction q = (1 − m)·uniform + m·t, m =", 0.01, "m = {grid}, CE = {ce}", "grid")
+    return lp.Panel([slider], body, [bars, curves], columns=columns)
 
 
 one_target()

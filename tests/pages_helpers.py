@@ -56,7 +56,37 @@ def panel(app: AppTest, key: str, name: str | None = None) -> tuple[dict, dict, 
     return meta, columns, position
 
 
+def panel_bytes(app: AppTest, name: str | None = None) -> bytes:
+    """The bytes a live panel (the one named ``name``, where a page has several) receives."""
+    return next(
+        e.proto.bytes
+        for e in app.get("bidi_component")
+        if e.proto.component_name.endswith("live_panel") and (name is None or e.proto.id.endswith(name))
+    )
+
+
 def panel_shows(app: AppTest, key: str, column: str, digits: int = 6, name: str | None = None) -> str:
     """What the live panel shows for ``column`` at the position it opens at, as the browser formats it."""
     _, columns, position = panel(app, key, name)
     return f"{float(columns[column][position]):.{digits}g}"
+
+
+def panel_metric(app: AppTest, key: str, label: str, name: str | None = None) -> str:
+    """The number a live panel shows under the metric whose label starts with ``label``, where it opens."""
+    import html
+    import re
+
+    meta, columns, position = panel(app, key, name)
+    label_html = re.escape(html.escape(label))
+    found = re.search(
+        rf'lp-metric-label">{label_html}[^<]*</div><div class="lp-metric-value"><span data-col="(\w+)" '
+        r'data-digits="(\d+)"',
+        meta["body"],
+    )
+    assert found, f"no metric {label!r} in the panel"
+    return f"{float(columns[found[1]][position]):.{int(found[2])}g}"
+
+
+def row_agrees(meta: dict, columns: dict, row: dict, position: int) -> bool:
+    """Whether an agreement row of a live panel shows "agrees" at ``position``: it has no reason to differ there."""
+    return row["id"] == "reference" or columns[row["reason"]][position] == meta["agreement"]["agrees"]

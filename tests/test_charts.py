@@ -9,7 +9,7 @@ from ui import widgets
 
 LESSON_CHARTS = {
     "softmax_ce": ["probabilities", "contributions", "gradient"],
-    "soft_targets": ["soft_bce", "target_image", "reconstruction", "pixel_bce", "class_split"],
+    "soft_targets": ["target_image", "reconstruction", "pixel_bce"],
     "stability": ["log_one_minus_sigmoid", "target_zero_loss"],
 }
 
@@ -22,12 +22,24 @@ def test_every_chart_carries_its_figure_and_a_words_only_summary(page):
         assert chart["figure"]["data"] and len(chart["alt"]) > 20
 
 
-def test_bce_live_panel_carries_five_charts_each_with_a_summary():
-    meta, columns, _ = panel(open_page("sigmoid_bce"), "z")
-    assert meta["charts"][0]["title"] == "the sigmoid p = σ(z)" and len(meta["charts"]) == 5
+LIVE_PANELS = {
+    ("sigmoid_bce", "z", None): 5,
+    ("soft_targets", "p", "soft_panel"): 1,
+    ("soft_targets", "mix", "classes_panel"): 2,
+}
+"""(page, slider key, panel name): the number of charts the panel draws."""
+
+
+@pytest.mark.parametrize(("page", "key", "name"), list(LIVE_PANELS))
+def test_every_live_panel_chart_has_a_summary_and_draws_from_columns_the_table_holds(page, key, name):
+    meta, columns, _ = panel(open_page(page), key, name)
+    assert len(meta["charts"]) == LIVE_PANELS[page, key, name]
     for chart in meta["charts"]:
         assert (chart["curves"] or chart["bars"]) and len(chart["alt"]) > 20
-        assert all(curve["x"] in columns and curve["y"] in columns for curve in chart["curves"])
+        drawn = [c[axis] for c in chart["curves"] + chart["points"] for axis in ("x", "y")]
+        if chart["bars"]:
+            drawn += [column for part in chart["bars"]["series"] + chart["bars"]["ticks"] for column in part["columns"]]
+        assert all(column in columns for column in drawn)
 
 
 def test_charts_leave_the_theme_to_the_browser():

@@ -3,7 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from pages_helpers import metric, open_page, panel, panel_shows, shown
+from pages_helpers import metric, open_page, panel, panel_bytes, panel_shows, row_agrees, shown
 
 
 def f64(*values):
@@ -54,7 +54,7 @@ def test_bce_page_explains_the_float32_clamp_at_z_20_with_target_0():
     assert panel_shows(app, "z", "loss") == shown(F.binary_cross_entropy_with_logits(f64(20.0), f64(0.0)))
     rows = {row["id"]: row for row in meta["agreement"]["rows"]}
     bce_loss = rows["bceloss"]
-    assert columns[bce_loss["value"]][position] == 100.0 and columns[bce_loss["agrees"]][position] == 0.0
+    assert columns[bce_loss["value"]][position] == 100.0 and not row_agrees(meta, columns, bce_loss, position)
     reason = meta["agreement"]["reasons"][int(columns[bce_loss["reason"]][position])]
     assert "clamps the log at −100" in reason
 
@@ -64,17 +64,13 @@ def test_bce_page_agreement_table_lists_all_seven_implementations_agreeing_by_de
     meta, columns, position = panel(app, "z")
     rows = meta["agreement"]["rows"]
     assert len(rows) == 7
-    assert all(columns[row["agrees"]][position] == 1.0 for row in rows)
+    assert all(row_agrees(meta, columns, row, position) for row in rows)
 
 
 def test_bce_page_link_value_off_the_grid_opens_at_the_nearest_grid_logit():
     app = open_page("sigmoid_bce", z="3.456")
     _, columns, position = panel(app, "z")
     assert columns["grid"][position] == 3.46 and app.query_params["z"] == "3.46"
-
-
-def panel_bytes(app) -> bytes:
-    return next(e for e in app.get("bidi_component") if e.proto.component_name.endswith("live_panel")).proto.bytes
 
 
 def test_bce_page_commit_updates_link_and_snippet_and_sends_the_panel_the_same_bytes():

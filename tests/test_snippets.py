@@ -46,8 +46,8 @@ def printed():
     scripts = {name: bce_snippet(BinaryScenario(*case)) for name, case in BCE_CASES.items()}
     scripts |= {name: ce_snippet(SoftmaxScenario(*case)) for name, case in CE_CASES.items()}
     scripts["soft"] = binary_soft_snippet(0.6, 0.7)
-    split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), 0.4)
-    scripts["classes"] = class_soft_snippet(split.target, split.prediction)
+    split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), [0.4])
+    scripts["classes"] = class_soft_snippet(split.target, split.prediction[0])
     scripts["saturation"] = saturation_snippet("float16")
     scripts["lse"] = log_sum_exp_snippet(np.array([1000.0, 0.0, -1000.0]), "float32")
     return run_scripts(scripts)
@@ -88,9 +88,9 @@ def test_ce_snippet_prints_the_page_loss_and_table_value(printed, name):
 def test_soft_target_snippets_print_bce_entropy_and_kl(printed):
     assert printed["soft"]["BCE(p, y)"] == f"{float(hw.binary_cross_entropy([0.7], [0.6])):.6g}"
     assert printed["soft"]["entropy H(y)"] == f"{float(dc.binary_entropy(0.6)):.6g}"
-    split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), 0.4)
-    assert printed["classes"]["CE(t, q)"] == f"{split.cross_entropy:.6g}"
-    assert printed["classes"]["KL(t || q)"] == f"{split.kl:.6g}"
+    split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), [0.4])
+    assert printed["classes"]["CE(t, q)"] == f"{split.cross_entropy[0]:.6g}"
+    assert printed["classes"]["KL(t || q)"] == f"{split.kl[0]:.6g}"
 
 
 def test_stability_snippets_print_the_clamp_and_the_log_sum_exp(printed):

@@ -3,9 +3,10 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
-from pages_helpers import metric, open_page, shown
+from pages_helpers import metric, open_page, panel, panel_bytes, panel_metric, shown
 
 from lib.lessons.soft_targets import digit_image, reconstruction
 
@@ -13,16 +14,39 @@ from lib.lessons.soft_targets import digit_image, reconstruction
 def test_soft_targets_page_works_the_0_6_against_0_7_example():
     app = open_page("soft_targets")
     expected = -(0.4 * math.log(0.3) + 0.6 * math.log(0.7))
-    assert metric(app, "BCE(p, y)") == shown(expected)
-    assert metric(app, "entropy floor H(y)") == shown(-(0.6 * math.log(0.6) + 0.4 * math.log(0.4)))
-    assert any(shown(expected) in c.value for c in app.caption)
+    assert panel_metric(app, "p", "BCE(p, y)", "soft_panel") == shown(expected)
+    assert panel_metric(app, "p", "entropy floor H(y)", "soft_panel") == shown(
+        -(0.6 * math.log(0.6) + 0.4 * math.log(0.4))
+    )
+    meta, _, _ = panel(app, "p", "soft_panel")
+    assert f"= {shown(expected)}." in meta["body"]
 
 
 def test_soft_targets_page_kl_is_zero_when_the_prediction_equals_the_target():
     app = open_page("soft_targets", y="0.3", p="0.3")
-    assert float(metric(app, "KL(y ‖ p)")) == 0.0
+    assert float(panel_metric(app, "p", "KL(y ‖ p)", "soft_panel")) == 0.0
     bce = F.binary_cross_entropy(torch.tensor([0.3], dtype=torch.float64), torch.tensor([0.3], dtype=torch.float64))
-    assert metric(app, "BCE(p, y)") == shown(bce) == metric(app, "entropy floor")
+    assert panel_metric(app, "p", "BCE(p, y)", "soft_panel") == shown(bce)
+    assert shown(bce) == panel_metric(app, "p", "entropy floor", "soft_panel")
+
+
+def test_soft_targets_page_prediction_commit_keeps_the_table_and_updates_snippet_and_link():
+    app = open_page("soft_targets")
+    before = panel_bytes(app, "soft_panel")
+    app.session_state["soft_panel"] = {"p": 0.25}
+    app.run()
+    assert panel_bytes(app, "soft_panel") == before
+    assert app.query_params["p"] == "0.25"
+    assert any("torch.tensor([0.25], dtype=torch.float64)" in code.value for code in app.code)
+
+
+def test_soft_targets_page_target_change_rebuilds_the_panel_at_the_committed_prediction():
+    app = open_page("soft_targets", p="0.2")
+    app.slider(key="y").set_value(0.9).run()
+    meta, columns, position = panel(app, "p", "soft_panel")
+    assert columns["grid"][position] == 0.2 and meta["sliders"][0]["start"] == 0.2
+    bce = F.binary_cross_entropy(torch.tensor([0.2], dtype=torch.float64), torch.tensor([0.9], dtype=torch.float64))
+    assert panel_metric(app, "p", "BCE(p, y)", "soft_panel") == shown(bce)
 
 
 def test_soft_targets_page_pixel_totals_match_torch_sum_and_mean():
@@ -37,8 +61,18 @@ def test_soft_targets_page_pixel_totals_match_torch_sum_and_mean():
 
 def test_soft_targets_page_many_classes_reaches_the_entropy_1_0397_at_mix_1():
     app = open_page("soft_targets", mix="1")
-    assert metric(app, "cross-entropy CE") == metric(app, "entropy H(t)") == shown(1.0397207708399179)
-    assert float(metric(app, "KL(t ‖ q)")) == 0.0
+    ce = panel_metric(app, "mix", "cross-entropy CE(t, q)", "classes_panel")
+    assert ce == panel_metric(app, "mix", "entropy H(t)", "classes_panel") == shown(1.0397207708399179)
+    assert float(panel_metric(app, "mix", "KL(t ‖ q)", "classes_panel")) == 0.0
+
+
+def test_soft_targets_page_many_classes_panel_shows_torchs_cross_entropy_at_the_linked_mix():
+    app = open_page("soft_targets", mix="0.3")
+    _, columns, position = panel(app, "mix", "classes_panel")
+    q = torch.tensor([columns[f"q_{k}"][position] for k in range(4)], dtype=torch.float64)
+    assert q.tolist() == pytest.approx([0.7 / 4 + 0.3 * t for t in (0.0, 0.25, 0.25, 0.5)], rel=1e-15)
+    expected = F.cross_entropy(q.log()[None], torch.tensor([[0.0, 0.25, 0.25, 0.5]], dtype=torch.float64))
+    assert panel_metric(app, "mix", "cross-entropy CE(t, q)", "classes_panel") == shown(expected)
 
 
 def test_stability_page_reports_the_float32_clamp_at_z_20():

@@ -8,7 +8,16 @@ import torch
 import torch.nn.functional as F
 
 from lib.agreement.table import TOLERANCES
-from lib.lessons.soft_targets import categorical_split, digit_image, gaussian_blur, reconstruction
+from lib.lessons.soft_targets import (
+    CURVE_PROBABILITIES,
+    MIXES,
+    PREDICTIONS,
+    binary_split,
+    categorical_split,
+    digit_image,
+    gaussian_blur,
+    reconstruction,
+)
 from lib.lessons.stability import exp_overflow_logit, log_sum_exp_steps, logsigmoid_sweep
 from lib.losses import handwritten as hw
 from lib.losses.torch_losses import DTYPES, sigmoid_saturation_logit, sigmoid_underflow_logit
@@ -130,38 +139,44 @@ def test_soft_binary_targets_predicted_exactly_score_their_entropy_0_5556():
     assert hw.binary_cross_entropy_with_logits(np.log(t / (1 - t)), t) == pytest.approx(0.5556, abs=1e-4)
 
 
-@pytest.mark.parametrize("mix", [0.0, 0.3, 0.9, 1.0])
-def test_categorical_split_matches_torch_and_ce_is_entropy_plus_kl(mix):
-    split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), mix)
-    logits = torch.log(torch.tensor(split.prediction).clamp_min(1e-30))[None]
-    assert split.cross_entropy == pytest.approx(F.cross_entropy(logits, torch.tensor(split.target)[None]).item())
-    assert split.cross_entropy == pytest.approx(split.entropy + split.kl, rel=1e-12)
+def test_categorical_split_matches_torch_at_every_mix_and_ce_is_entropy_plus_kl():
+    split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), MIXES)
+    logits = torch.log(torch.tensor(split.prediction).clamp_min(1e-30))
+    target = torch.tensor(split.target).expand_as(logits)
+    expected = F.cross_entropy(logits, target, reduction="none").numpy()
+    np.testing.assert_allclose(split.cross_entropy, expected, rtol=1e-12)
+    np.testing.assert_allclose(split.cross_entropy, split.entropy + split.kl, rtol=1e-12)
+    np.testing.assert_allclose(split.prediction.sum(axis=1), 1.0, rtol=1e-15)
 
 
 def test_categorical_split_at_the_optimum_is_the_entropy_1_0397():
-    split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), 1.0)
-    assert split.cross_entropy == pytest.approx(1.0397, abs=1e-4) and split.kl == pytest.approx(0.0, abs=1e-12)
+    split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), [1.0])
+    assert split.cross_entropy[0] == pytest.approx(1.0397, abs=1e-4) and split.kl[0] == pytest.approx(0.0, abs=1e-12)
 
 
-def test_binary_split_is_torchs_bce_and_splits_into_entropy_plus_kl():
-    from lib.lessons.soft_targets import CURVE_PROBABILITIES, binary_split
+def test_slider_grids_hold_the_decimals_a_link_names():
+    assert PREDICTIONS.size == 999 and PREDICTIONS[0] == 0.001 and PREDICTIONS[-1] == 0.999 and 0.7 in PREDICTIONS
+    assert MIXES.size == 101 and 0.5 in MIXES and 0.07 in MIXES
 
-    split = binary_split(0.6, 0.7)
-    expected = F.binary_cross_entropy(
-        torch.tensor([0.7], dtype=torch.float64), torch.tensor([0.6], dtype=torch.float64)
-    )
-    assert split.bce == pytest.approx(float(expected), rel=1e-12)
-    assert split.bce == pytest.approx(split.entropy + split.kl, rel=1e-12)
-    p = torch.tensor(CURVE_PROBABILITIES)
-    curve = F.binary_cross_entropy(p, torch.full_like(p, 0.6), reduction="none").numpy()
+
+@pytest.mark.parametrize("target", [0.0, 0.3, 0.6, 1.0])
+def test_binary_split_is_torchs_bce_at_every_prediction_and_splits_into_entropy_plus_kl(target):
+    split = binary_split(target, PREDICTIONS)
+    p = torch.tensor(PREDICTIONS)
+    expected = F.binary_cross_entropy(p, torch.full_like(p, target), reduction="none").numpy()
+    np.testing.assert_allclose(split.bce, expected, rtol=1e-12)
+    np.testing.assert_allclose(split.kl, split.bce - split.entropy, rtol=1e-9, atol=1e-12)
+    y = torch.tensor(target, dtype=torch.float64)
+    entropy = -(torch.xlogy(y, y) + torch.xlogy(1 - y, 1 - y))
+    assert split.entropy == pytest.approx(float(entropy), abs=1e-15)
+    curve_p = torch.tensor(CURVE_PROBABILITIES)
+    curve = F.binary_cross_entropy(curve_p, torch.full_like(curve_p, target), reduction="none").numpy()
     np.testing.assert_allclose(split.curve_bce, curve, rtol=1e-12)
     np.testing.assert_allclose(split.curve_kl, curve - split.entropy, rtol=1e-9, atol=1e-12)
 
 
 def test_binary_split_at_p_equal_to_y_has_no_kl_left():
-    from lib.lessons.soft_targets import binary_split
-
-    assert binary_split(0.3, 0.3).kl == pytest.approx(0.0, abs=1e-15)
+    assert binary_split(0.3, [0.3]).kl[0] == pytest.approx(0.0, abs=1e-15)
 
 
 def test_softmax_soft_target_is_the_sliders_over_their_sum_or_uniform_when_all_are_zero():

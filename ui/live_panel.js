@@ -212,11 +212,12 @@ function showAgreement(panel, position) {
       cells.tr.dataset.agrees = "reference";
       return;
     }
-    const agrees = columns[row.agrees][position] === 1;
+    const reason = columns[row.reason][position];
+    const agrees = reason === agreement.agrees; // a row that differs always has its reason
     cells.gap.textContent = formatG(columns[row.gap][position], 3);
     cells.mark.textContent = agrees ? "✓ agrees" : "✗ differs";
     cells.tr.dataset.agrees = agrees ? "yes" : "no";
-    if (!agrees) verdicts.push([row.implementation, formatG(value), agreement.reasons[columns[row.reason][position]]]);
+    if (!agrees) verdicts.push([row.implementation, formatG(value), agreement.reasons[reason]]);
   });
   const signature = JSON.stringify(verdicts);
   if (signature === panel.verdictSignature) return;

@@ -10,6 +10,7 @@ position is kept while the table stays the same), so the browser leaves the pane
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from lib.lessons.grids import AgreementGrid
+from lib.agreement.table import REFERENCE
+from lib.lessons.grids import NO_REASON, AgreementGrid
 from lib.view.panel_data import encode_panel
 from lib.view.url_state import NumberParam
 from ui import widgets
@@ -38,6 +40,57 @@ _panel = st.components.v2.component(
 def slot(column: str, digits: int = 6, tag: str = "span") -> str:
     """An element that shows grid column ``column`` at the current position, as Python's ``{:.{digits}g}``."""
     return f'<{tag} data-col="{column}" data-digits="{digits}"></{tag}>'
+
+
+_MATH_TOKEN = re.compile(
+    r"(?P<slot>\{(?P<column>\w+)(?::(?P<digits>\d+))?\})"
+    r"|(?P<number>-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
+    r"|(?P<word>[^\W\d_]+)"
+    r"|(?P<sub>_)"
+    r"|(?P<space>\s+)"
+    r"|(?P<operator>.)"
+)
+
+
+def _math_tokens(text: str) -> list[str]:
+    """Each token of ``text`` as MathML: numbers <mn>, words <mi>, a {column:digits} slot <mn> filled in the browser,
+    ``a_b`` a subscript, anything else an operator <mo>."""
+    tokens: list[str] = []
+    subscript = False
+    for match in _MATH_TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "space":
+            continue
+        if kind == "sub":
+            subscript = True
+            continue
+        if kind == "slot":
+            token = slot(match["column"], int(match["digits"] or 6), "mn")
+        elif kind == "number":
+            token = f"<mn>{match[0]}</mn>"
+        elif kind == "word":
+            token = f"<mi>{html.escape(match[0])}</mi>"
+        else:
+            token = f"<mo>{html.escape(match[0])}</mo>"
+        if subscript and tokens:
+            token = f"<msub>{tokens.pop()}{token}</msub>"
+        subscript = False
+        tokens.append(token)
+    return tokens
+
+
+def formula(*lines: str) -> str:
+    """A formula, one line per argument, in plain notation (``ℓ = −w[p_w·y·log σ(z)] = {loss}``), as MathML that wraps
+    before an ``=`` or a ``+`` (one <math> piece per term) rather than cut its last number off."""
+    rows = []
+    for line in lines:
+        pieces: list[list[str]] = [[]]
+        for token in _math_tokens(line):
+            if token in ("<mo>=</mo>", "<mo>+</mo>") and pieces[-1]:
+                pieces.append([])
+            pieces[-1].append(token)
+        rows.append("".join(f"<math>{''.join(piece)}</math>" for piece in pieces))
+    return '<div class="lp-formula">' + "".join(f'<div class="lp-formula-line">{row}</div>' for row in rows) + "</div>"
 
 
 def metric(label: str, column: str, help_html: str = "") -> str:
@@ -189,21 +242,21 @@ class Panel:
             a = self.agreement
             rows = []
             for index, row_id in enumerate(a.ids):
-                names = {part: f"{part}_{index}" for part in ("value", "gap", "agrees", "reason")}
-                columns |= {
-                    names["value"]: a.values[index],
-                    names["gap"]: a.differences[index],
-                    names["agrees"]: a.agrees[index].astype(np.float64),
-                    names["reason"]: a.reason_index[index].astype(np.float64),
-                }
-                rows.append({"id": row_id, "implementation": a.implementations[index], "dtype": a.dtypes[index]})
-                rows[-1].update(names)
+                row = {"id": row_id, "implementation": a.implementations[index], "dtype": a.dtypes[index]}
+                parts = {"value": a.values[index]}
+                if row_id != REFERENCE:
+                    parts |= {"gap": a.differences[index], "reason": a.reason_index[index].astype(np.float64)}
+                for part, values in parts.items():
+                    row[part] = f"{part}_{index}"
+                    columns[row[part]] = values
+                rows.append(row)
             agreement = {
                 "title": "Do the implementations agree?",
                 "rows": rows,
                 "reasons": list(a.reasons),
                 "rule": a.tolerance_rule,
                 "all_agree": "Every implementation agrees with the hand-written float64 reference.",
+                "agrees": NO_REASON,
             }
         meta = {
             "layout": f"{len(self.charts)} charts",

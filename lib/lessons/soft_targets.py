@@ -90,52 +90,70 @@ def reconstruction(target: np.ndarray, blur: float, sharpness: float, noise: flo
 
 CURVE_PROBABILITIES = np.linspace(0.001, 0.999, CURVE_POINTS)
 """The predictions p the one-target curves are drawn over (0 and 1 left out: log 0)."""
+PREDICTIONS = np.arange(1, 1000) / 1000
+"""The predictions the prediction slider can take: 0.001 … 0.999 in steps of 0.001, each the double nearest its
+decimal (k / 1000), so a link's ``p=0.7`` is on the grid exactly."""
+MIXES = np.arange(0, 101) / 100
+"""The mixes m the many-classes slider can take: 0 … 1 in steps of 0.01."""
 WORKED_EXAMPLE = (0.6, 0.7)
-"""(target y, prediction p) of the published example: BCE = −(0.4·log 0.3 + 0.6·log 0.7) = 0.632465."""
+"""(target y, prediction p) of the published example: BCE = −(0.4·log 0.3 + 0.6·log 0.7) = 0.695594."""
 
 
 @dataclass(frozen=True)
 class BinarySplit:
-    """BCE(p, y) = H(y) + KL(y ‖ p) for one soft target y and prediction p, and the same over the curve's p."""
+    """BCE(p, y) = H(y) + KL(y ‖ p) for one soft target y at each prediction p of ``predictions``, and the same over
+    the curve's p."""
 
-    bce: float
+    predictions: np.ndarray
+    bce: np.ndarray
     entropy: float
-    kl: float
+    kl: np.ndarray
     curve_bce: np.ndarray
     curve_kl: np.ndarray
 
 
-def binary_split(target: float, prediction: float) -> BinarySplit:
-    """The one-target lesson: BCE at p, its floor H(y) = −[y·log y + (1 − y)·log(1 − y)] reached at p = y, the KL
-    that is left, and BCE and KL over :data:`CURVE_PROBABILITIES`."""
-    y = np.full_like(CURVE_PROBABILITIES, target)
+def binary_split(target: float, predictions: np.ndarray) -> BinarySplit:
+    """The one-target lesson at every prediction: BCE(p, y), its floor H(y) = −[y·log y + (1 − y)·log(1 − y)]
+    reached at p = y, the KL(y ‖ p) that is left, and BCE and KL over :data:`CURVE_PROBABILITIES`."""
+    p = np.asarray(predictions, dtype=np.float64)
+    curve_y = np.full_like(CURVE_PROBABILITIES, target)
     return BinarySplit(
-        float(hw.binary_cross_entropy([prediction], [target])),
+        p,
+        hw.binary_cross_entropy(p, np.full_like(p, target), reduction="none"),
         float(dc.binary_entropy(target)),
-        float(dc.binary_kl(target, prediction)),
-        hw.binary_cross_entropy(CURVE_PROBABILITIES, y, reduction="none"),
-        dc.binary_kl(y, CURVE_PROBABILITIES),
+        dc.binary_kl(target, p),
+        hw.binary_cross_entropy(CURVE_PROBABILITIES, curve_y, reduction="none"),
+        dc.binary_kl(curve_y, CURVE_PROBABILITIES),
     )
 
 
 @dataclass(frozen=True)
 class CategoricalSplit:
-    """CE(t, q) = H(t) + KL(t ‖ q) for one soft target and one prediction."""
+    """CE(t, q) = H(t) + KL(t ‖ q) for one soft target and the prediction at each mix: q has one row per mix."""
 
     target: np.ndarray
+    mixes: np.ndarray
     prediction: np.ndarray
-    cross_entropy: float
+    cross_entropy: np.ndarray
     entropy: float
-    kl: float
+    kl: np.ndarray
 
 
-def categorical_split(target: np.ndarray, mix: float) -> CategoricalSplit:
-    """Prediction q = (1 − mix)·uniform + mix·t, scored by ``cross_entropy`` on logits log q.
+def categorical_split(target: np.ndarray, mixes: np.ndarray) -> CategoricalSplit:
+    """Predictions q = (1 − m)·uniform + m·t at each mix m, scored by ``cross_entropy`` on logits log q.
 
-    At mix = 1 the prediction is the target: KL is 0 and CE equals H(t), not 0.
+    At m = 1 the prediction is the target: KL is 0 and CE equals H(t), not 0.
     """
     t = np.asarray(target, dtype=np.float64)
-    q = (1.0 - mix) / t.size + mix * t
+    m = np.asarray(mixes, dtype=np.float64).reshape(-1, 1)
+    q = (1.0 - m) / t.size + m * t
     logits = np.log(np.maximum(q, PROBABILITY_FLOOR))
-    cross_entropy = float(hw.cross_entropy(logits[None, :], t[None, :]))
-    return CategoricalSplit(t, q, cross_entropy, float(dc.entropy(t)), float(dc.kl_divergence(t, q)))
+    targets = np.broadcast_to(t, q.shape)
+    return CategoricalSplit(
+        t,
+        m[:, 0],
+        q,
+        hw.cross_entropy(logits, targets, reduction="none"),
+        float(dc.entropy(t)),
+        dc.kl_divergence(targets, q),
+    )
