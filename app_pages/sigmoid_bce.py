@@ -57,29 +57,31 @@ def lesson() -> None:
         dtype = widgets.dropdown(DTYPE, "dtype of the torch calls")
     if mode == "single":
         with view:
-            z = single_example(logit_param(wide), y, weight, pos_weight, dtype)
-        scenario = BinaryScenario(np.array(z), np.array(y), weight, pos_weight, "mean", dtype)
-    else:
-        with controls:
-            scenario = batch_scenario(weight, pos_weight, dtype)
-        table = binary_agreement(scenario)
-        with view:
-            show_batch(scenario, table.rows[[row.id for row in table.rows].index("bcewithlogitsloss")].grad)
-        st.subheader("Do the implementations agree?")
-        widgets.agreement_panel(table)
+            single_example(logit_param(wide), y, weight, pos_weight, dtype)
+        return
+    with controls:
+        scenario = batch_scenario(weight, pos_weight, dtype)
+    table = binary_agreement(scenario)
+    with view:
+        show_batch(scenario, table.rows[[row.id for row in table.rows].index("bcewithlogitsloss")].grad)
+    st.subheader("Do the implementations agree?")
+    widgets.agreement_panel(table)
     widgets.pytorch_code(bce_snippet(scenario))
     widgets.share_link()
 
 
-def single_example(param: NumberParam, y: float, weight: float, pos_weight: float, dtype: str) -> float:
-    """The live panel: z dragged in the browser over a grid lib computed; returns the committed z."""
+@st.fragment
+def single_example(param: NumberParam, y: float, weight: float, pos_weight: float, dtype: str) -> None:
+    """The live panel: z dragged in the browser over a grid lib computed. A committed z reruns only this: the
+    panel (the same bytes), Copy as PyTorch and the link."""
     grid = logit_grid(param.high)
     z = lp.value(PANEL, param, grid)
     table = (param.high, y, weight, pos_weight, dtype)
     opened_at = lp.start(PANEL, table, z)
     payload = panel_payload(*table, opened_at, widgets.presenting())
     lp.show(PANEL, [param], payload, {param.key: opened_at}, {param.key: z})
-    return z
+    widgets.pytorch_code(bce_snippet(BinaryScenario(np.array(z), np.array(y), weight, pos_weight, "mean", dtype)))
+    widgets.share_link()
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -130,17 +132,18 @@ def bce_panel(grid: BinaryGrid, bound: float) -> lp.Panel:
             f"= −{w:g}[{pw:g}·({{positive:5}}) + ({{negative:5}})] = {{loss}}",
         )
         + lp.note(
-            "rounds_to_one",
             f"At z = {m('grid')}, p = σ(z) rounds to exactly 1 in float64, so from p alone the negative term would "
             "be (1 − y)·log(1 − 1) = −∞ (BCELoss clamps that log at −100). The loss ℓ = "
             f"{m('loss')} comes from the stable form w·[(1 − y)·z − (1 + (pw − 1)·y)·log σ(z)], which works from z "
             "and never forms 1 − p: that is why the point leaves the ℓ(p) curve, whose last point is p = 0.9995.",
+            when="rounds_to_one",
         )
-        + '<details class="lp-explanation"><summary>Explanation</summary>'
-        + f"<p>With y = {y:g}: the positive term y·log p = {m('positive', 5)} and the negative "
-        f"term (1 − y)·log(1 − p) = {m('negative', 5)}; the loss is −w·(pw·positive + negative). The gradient is "
-        f"w·[(1 + (pw − 1)·y)·σ(z) − pw·y] = {m('grad')}; for w = pw = 1 it is σ(z) − y = {m('p_minus_y')}, and "
-        f"torch autograd in {dtype} gives {m('autograd')}.</p></details>"
+        + lp.explanation(
+            f"With y = {y:g}: the positive term y·log p = {m('positive', 5)} and the negative "
+            f"term (1 − y)·log(1 − p) = {m('negative', 5)}; the loss is −w·(pw·positive + negative). The gradient is "
+            f"w·[(1 + (pw − 1)·y)·σ(z) − pw·y] = {m('grad')}; for w = pw = 1 it is σ(z) − y = {m('p_minus_y')}, and "
+            f"torch autograd in {dtype} gives {m('autograd')}."
+        )
     )
     terms = (lesson.positive_term, lesson.negative_term, lesson.per_row_loss)
     p_range = axis_range(curve_mix, minus_log_p, include=(0.0,), pad=0.04)

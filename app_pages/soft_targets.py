@@ -96,11 +96,12 @@ def one_target_panel(y: float) -> lp.Panel:
             "BCE = −[(1 − y)·log(1 − p) + y·log p]",
             f"= −[{1 - y:.4g}·log {{one_minus_p:4}} + {y:.4g}·log {{grid:4}}] = {{bce}}",
         )
-        + '<details class="lp-explanation"><summary>Explanation</summary>'
-        + f"<p>The worked example, target {worked_y:g} against prediction {worked_p:g}: "
-        f"−({1 - worked_y:g}·log {1 - worked_p:g} + {worked_y:g}·log {worked_p:g}) = {worked:.6g}. "
-        f"The least value of the curve, at p = y = {y:g}, is H(y) = {split.entropy:.6g}; the KL curve touches 0 "
-        f"there. Here BCE − H = {m('bce')} − {split.entropy:.6g} = {m('kl')}.</p></details>"
+        + lp.explanation(
+            f"The worked example, target {worked_y:g} against prediction {worked_p:g}: "
+            f"−({1 - worked_y:g}·log {1 - worked_p:g} + {worked_y:g}·log {worked_p:g}) = {worked:.6g}. "
+            f"The least value of the curve, at p = y = {y:g}, is H(y) = {split.entropy:.6g}; the KL curve touches 0 "
+            f"there. Here BCE − H = {m('bce')} − {split.entropy:.6g} = {m('kl')}."
+        )
     )
     chart = lp.PanelChart(
         "BCE against p, its floor H(y) and the KL left above it",
@@ -206,10 +207,11 @@ def classes_panel() -> lp.Panel:
             "q = (1 − m)·uniform + m·t = (" + ", ".join(f"{{q_{k}:4}}" for k in classes) + ")",
             "CE(t, q) = H(t) + KL(t ‖ q) = {entropy:5} + {kl:5} = {ce}",
         )
-        + '<details class="lp-explanation"><summary>Explanation</summary>'
-        f"<p>The target is t = ({target}). At m = 1 the prediction equals the target: KL is 0, and CE is the "
-        f"target's entropy {split.entropy:.5g}, its minimum. At m = 0 the prediction is uniform and CE = log "
-        f"{CLASS_TARGET.size} = {np.log(CLASS_TARGET.size):.5g}.</p></details>"
+        + lp.explanation(
+            f"The target is t = ({target}). At m = 1 the prediction equals the target: KL is 0, and CE is the "
+            f"target's entropy {split.entropy:.5g}, its minimum. At m = 0 the prediction is uniform and CE = log "
+            f"{CLASS_TARGET.size} = {np.log(CLASS_TARGET.size):.5g}."
+        )
     )
     bars = lp.PanelChart(
         "target t and prediction q per class",

@@ -106,9 +106,15 @@ def metrics(*shown: str) -> str:
     return f'<div class="lp-metrics">{"".join(shown)}</div>'
 
 
-def note(when: str, html_text: str) -> str:
-    """A note shown only at positions where grid column ``when`` is non-zero."""
-    return f'<div class="lp-note" data-when="{when}" role="note">{html_text}</div>'
+def note(html_text: str, when: str | None = None) -> str:
+    """A note beside the numbers; with ``when``, shown only at positions where that grid column is non-zero."""
+    condition = f' data-when="{when}"' if when else ""
+    return f'<div class="lp-note"{condition} role="note">{html_text}</div>'
+
+
+def explanation(html_text: str) -> str:
+    """An explanation beside the numbers: open, and folded away in presentation mode."""
+    return f'<details class="lp-explanation"><summary>Explanation</summary><p>{html_text}</p></details>'
 
 
 SLIDER = "@slider"
