@@ -4,12 +4,14 @@ numbers at the position it stops at, keeps its nodes through reruns, and fits a 
 import itertools
 import re
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 from test_lessons_in_browser import TIMEOUT_MS, metric_value, wait_for_page
 
 from lib.lessons.binary import logit_grid
 from lib.lessons.grids import binary_grid
+from lib.lessons.soft_targets import MIXES, PREDICTIONS, binary_split, categorical_split
 
 
 def open_panel(page, url: str) -> None:
@@ -155,6 +157,84 @@ _MARKERS_AND_FRESH = """async () => {
 }"""
 
 
+_CURVES_AND_FRESH = r"""async () => {
+    // For three points of each drawn curve: the vertex of the overlay's path, and where a fresh Plotly drawing of
+    // the chart's frame puts a marker at the same data coordinates; both relative to the plot's top-left corner.
+    const pairs = [];
+    for (const node of document.querySelectorAll('.live-panel')) {
+        const panel = node.panel;
+        for (const view of panel.charts) {
+            for (const [index, curve] of view.spec.curves.entries()) {
+                const xs = panel.columns[curve.x], ys = panel.columns[curve.y];
+                const finite = [...xs.keys()].filter((i) => Number.isFinite(xs[i]) && Number.isFinite(ys[i]));
+                const vertices = view.curveShapes[index].getAttribute('d').match(/-?[\d.]+,-?[\d.]+/g);
+                for (const pick of [0.1, 0.5, 0.9]) {
+                    const at = Math.floor(pick * (finite.length - 1));
+                    const [low, high] = view.spec.y.range;
+                    if (!(ys[finite[at]] > low && ys[finite[at]] < high)) continue;
+                    const [px, py] = vertices[at].split(',').map(Number);
+                    const fresh = document.createElement('div');
+                    fresh.style.width = `${view.plot.getBoundingClientRect().width}px`;
+                    document.body.appendChild(fresh);
+                    const marker = {type: 'scatter', mode: 'markers', x: [xs[finite[at]]], y: [ys[finite[at]]]};
+                    await Plotly.newPlot(fresh, [marker], view.plot.layout, {displayModeBar: false});
+                    const drawn = fresh.querySelector('.scatterlayer path.point').getBoundingClientRect();
+                    const origin = fresh.getBoundingClientRect();
+                    const frame = view.frame.getBoundingClientRect(), plot = view.plot.getBoundingClientRect();
+                    const freshX = drawn.left + drawn.width / 2 - origin.left;
+                    const freshY = drawn.top + drawn.height / 2 - origin.top;
+                    pairs.push([[px + frame.left - plot.left, py + frame.top - plot.top], [freshX, freshY]]);
+                    fresh.remove();
+                }
+            }
+        }
+    }
+    return pairs;
+}"""
+
+
+@pytest.mark.parametrize("path", ["sigmoid-bce?z=-2&y=0.3&pw=2", "sigmoid-bce?wide=true&y=0.8", "soft-targets?y=0.2"])
+def test_each_curve_runs_through_the_pixels_a_fresh_plotly_drawing_puts_its_points(app_url, page, path):
+    open_panel(page, f"{app_url}/{path}")
+    pairs = page.evaluate(_CURVES_AND_FRESH)
+    assert len(pairs) >= 9
+    for (x, y), (fresh_x, fresh_y) in pairs:
+        assert abs(x - fresh_x) <= 0.6 and abs(y - fresh_y) <= 0.6, pairs
+
+
+def test_a_new_target_moves_the_curves_without_redrawing_any_chart_frame(app_url, page):
+    open_panel(page, f"{app_url}/sigmoid-bce?y=0.5")
+    page.evaluate(
+        """() => {
+        window.frameChanges = 0;
+        for (const svg of document.querySelectorAll('.lp-plot .main-svg')) {
+            new MutationObserver((r) => { window.frameChanges += r.length; })
+                .observe(svg, {subtree: true, childList: true, attributes: true, characterData: true});
+        }
+        window.lossCurve = document.querySelectorAll('.lp-curve')[1].getAttribute('d');
+    }"""
+    )
+    target = page.get_by_role("slider", name="target y")
+    target.focus()
+    target.press("ArrowRight")
+    expect(page).to_have_url(re.compile(r"[?&]y=0\.51\b"), timeout=TIMEOUT_MS)
+    expect_panel_at(page, 2.0, y=0.51)
+    assert page.evaluate("document.querySelectorAll('.lp-curve')[1].getAttribute('d') !== window.lossCurve")
+    assert page.evaluate("window.frameChanges") == 0
+
+
+def test_hovering_a_curve_reads_out_the_exact_values_under_the_pointer(app_url, page):
+    open_panel(page, f"{app_url}/sigmoid-bce")
+    frame = page.locator(".lp-chart", has_text="the sigmoid").locator(".lp-frame")
+    box = frame.bounding_box()
+    plot_left, plot_width = 62, box["width"] - 62 - 14
+    page.mouse.move(box["x"] + plot_left + plot_width * 0.75, box["y"] + 60)
+    tooltip = frame.locator(".lp-tooltip")
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_contain_text("logit z = 5")
+    expect(tooltip).to_contain_text("σ(z): 0.993307")
+
+
 @pytest.mark.parametrize("query", ["z=2", "z=-7.5&y=0.3&pw=3", "wide=true&z=40&y=0.5"])
 def test_each_moving_point_lands_on_the_pixel_a_fresh_plotly_drawing_puts_it(app_url, page, query):
     open_panel(page, f"{app_url}/sigmoid-bce?{query}")
@@ -224,3 +304,49 @@ def test_the_panel_fits_a_1024_by_768_projector_in_the_dark_theme(app_url, brows
     assert tab.locator(".live-panel").evaluate("e => e.style.colorScheme") == "dark"
     screenshot(f"bce-panel-1024-dark-present-{present}-{len(query)}", tab)
     context.close()
+
+
+def test_the_prediction_panel_moves_from_the_keyboard_and_the_box_and_shows_libs_numbers(app_url, page):
+    open_panel(page, f"{app_url}/soft-targets?y=0.3")
+    split = binary_split(0.3, PREDICTIONS)
+    slider = page.get_by_role("slider", name="prediction p")
+    slider.focus()
+    for _ in range(5):
+        slider.press("ArrowLeft")
+    expect(slider).to_have_value("0.695")
+    expect(page).to_have_url(re.compile(r"[?&]p=0\.695\b"), timeout=TIMEOUT_MS)
+    at = int(np.argmin(abs(PREDICTIONS - 0.695)))
+    expect(metric_value(page, "BCE(p, y)")).to_have_text(f"{split.bce[at]:.6g}")
+    expect(metric_value(page, "KL(y ‖ p)")).to_have_text(f"{split.kl[at]:.6g}")
+    box = page.get_by_role("spinbutton", name="prediction p, typed")
+    box.fill("0.3")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]p=0\.3\b"), timeout=TIMEOUT_MS)
+    expect(metric_value(page, "KL(y ‖ p)")).to_have_text("0")
+    expect(metric_value(page, "BCE(p, y)")).to_have_text(f"{split.entropy:.6g}")
+
+
+def test_dragging_the_mix_moves_the_class_bars_and_asks_the_server_nothing(app_url, page):
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    open_panel(page, f"{app_url}/soft-targets")
+    slider = page.get_by_role("slider", name=re.compile("m =$"))
+    slider.scroll_into_view_if_needed()
+    track = slider.bounding_box()
+    y_mid = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + 0.1 * track["width"], y_mid)
+    page.mouse.down()
+    page.wait_for_timeout(100)
+    before = len(sent)
+    heights = []
+    for step in range(1, 9):
+        page.mouse.move(track["x"] + (0.1 + 0.1 * step) * track["width"], y_mid)
+        heights.append(page.locator(".lp-bar").nth(3).get_attribute("height"))
+    assert len(sent) == before, "the drag sent messages to the server"
+    assert all(float(b) > float(a) for a, b in itertools.pairwise(heights))  # q of the likeliest class grows with m
+    page.mouse.up()
+    value = slider.input_value()
+    expect(page).to_have_url(re.compile(rf"[?&]mix={re.escape(value)}(&|$)"), timeout=TIMEOUT_MS)
+    split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), MIXES)
+    at = int(np.argmin(abs(MIXES - float(value))))
+    expect(metric_value(page, "cross-entropy CE(t, q)")).to_have_text(f"{split.cross_entropy[at]:.6g}")
