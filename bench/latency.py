@@ -39,8 +39,12 @@ ROWS = [
     ("bare one-slider page", "bare", "", "value", "chart"),
     ("Sigmoid & BCE, logit z (panel)", "app", "/sigmoid-bce", "logit z", "panel"),
     ("Sigmoid & BCE, target y", "app", "/sigmoid-bce?y=0.5", "target y", "settle"),
-    ("Softmax & CE, z0", "app", "/softmax-ce", "z0", "chart"),
-    ("Soft targets, prediction p", "app", "/soft-targets", "prediction p", "chart"),
+    ("Softmax & CE, z0 (panel)", "app", "/softmax-ce", "z0", "panel"),
+    ("Softmax & CE, temperature T", "app", "/softmax-ce", "temperature T", "settle"),
+    ("Soft targets, prediction p (panel)", "app", "/soft-targets", "prediction p", "panel"),
+    ("Soft targets, target y", "app", "/soft-targets", "target y", "settle"),
+    ("Soft targets, mix m (panel)", "app", "/soft-targets", "prediction q = (1 − m)·uniform + m·t, m =", "panel"),
+    ("Soft targets, VAE blur", "app", "/soft-targets", "blur (pixels)", "settle"),
 ]
 """(name, server, path, slider label, what "shown" waits for: the live panel, the first plotly chart's change, or
 only the settled page)."""
@@ -67,9 +71,9 @@ _WATCH = """kind => {
 
 _SETTLED = f"() => window.__pressed !== null && performance.now() - window.__lastChange > {QUIET_MS}"
 
-_COUNT_REDRAWS = """kind => {
+_COUNT_REDRAWS = """(slider, kind) => {
     window.__redraws = 0;
-    const target = kind === 'panel' ? document.querySelector('.live-panel') : document.querySelector('.js-plotly-plot');
+    const target = kind === 'panel' ? slider.closest('.live-panel') : document.querySelector('.js-plotly-plot');
     let pending = false;
     new MutationObserver(() => {
         if (!pending) { pending = true; requestAnimationFrame(() => { window.__redraws += 1; pending = false; }); }
@@ -119,18 +123,22 @@ class OpenRow:
             self.cpu.append(cpu)
 
     def drag_once(self) -> None:
-        """60 pointer moves over a third of the slider's track in one second, then release."""
+        """60 pointer moves in one second, then release: over a third of the slider's track, or as much more as a
+        slider of few steps needs for each move to reach a new step."""
         self.tab.bring_to_front()
+        self.slider().scroll_into_view_if_needed()
         track = self.slider().bounding_box()
-        y, x0 = track["y"] + track["height"] / 2, track["x"] + track["width"] / 3
+        steps = self.slider().evaluate("(el) => Math.round((Number(el.max) - Number(el.min)) / Number(el.step))")
+        span = min(max(track["width"] / 3, 62 * track["width"] / steps), 0.8 * track["width"])
+        y, x0 = track["y"] + track["height"] / 2, track["x"] + 0.1 * track["width"]
         self.tab.mouse.move(x0, y)
         self.tab.mouse.down()
         self.tab.wait_for_timeout(200)
-        self.tab.evaluate(_COUNT_REDRAWS, "panel" if self.kind == "panel" else "chart")
+        self.slider().evaluate(_COUNT_REDRAWS, "panel" if self.kind == "panel" else "chart")
         sent_before = len(self.sent)
         start = time.perf_counter()
         for step in range(1, 61):
-            self.tab.mouse.move(x0 + step * track["width"] / 180, y)
+            self.tab.mouse.move(x0 + step * span / 60, y)
             left = start + step / 60 - time.perf_counter()
             if left > 0:
                 time.sleep(left)

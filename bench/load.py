@@ -38,9 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from devtools.local_app import start_streamlit
 
-PAGES = [("sigmoid-bce", "target y"), ("softmax-ce", "z0"), ("soft-targets", "prediction p")]
-"""(page, slider label). Sigmoid & BCE's logit z lives in its live panel (ui/live_panel.py), which the browser
-moves without the server; its target y is a server slider, and each of its moves rebuilds the panel's grid."""
+PAGES = [("sigmoid-bce", "target y"), ("softmax-ce", "temperature T"), ("soft-targets", "target y")]
+"""(page, slider label). The lessons' own sliders (the logits, the prediction, the mix) live in their live panels
+(ui/live_panel.py), which the browser moves without the server; these are server sliders, and each of their moves
+rebuilds a panel's table."""
 MAX_SESSIONS, MAX_SECONDS = 200, 300
 RERUN_TIMEOUT_S, HTTP_TIMEOUT_S = 60.0, 30.0
 XSRF_COOKIE = "_streamlit_xsrf"

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from pages_helpers import open_page
+from pages_helpers import open_page, panel
 
 from lib.debugger.presets import THREE_BY_THREE
 from lib.lessons.exercises import RIGHT, WIRINGS, WORSE, WRONG, estimate_question, run_wiring
@@ -89,11 +89,16 @@ def test_home_page_has_one_card_per_registry_page_in_order_with_its_title_and_qu
 
 
 def test_presentation_mode_folds_explanations_into_expanders():
-    app = open_page("softmax_ce", present="true")
+    app = open_page("stability", present="true")
     assert app.sidebar.toggle(key="present").value is True
     assert any(e.label == "Explanation" for e in app.expander)
-    plain = open_page("softmax_ce")
+    plain = open_page("stability")
     assert not any(e.label == "Explanation" for e in plain.expander)
+
+
+def test_presentation_mode_reaches_the_live_panels_which_fold_their_own_explanations():
+    assert panel(open_page("softmax_ce", present="true"), "z0")[0]["present"] is True
+    assert panel(open_page("softmax_ce"), "z0")[0]["present"] is False
 
 
 def test_share_link_holds_the_state_of_the_page():

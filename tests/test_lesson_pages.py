@@ -3,7 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from pages_helpers import metric, open_page, panel, panel_bytes, panel_shows, row_agrees, shown
+from pages_helpers import metric, open_page, panel, panel_bytes, panel_metric, panel_shows, row_agrees, shown
 
 
 def f64(*values):
@@ -119,25 +119,60 @@ def test_invalid_link_values_fall_back_to_defaults_with_a_visible_note():
 # --- Softmax & cross-entropy -----------------------------------------------------------------
 
 
+def ce_row(app, row_id: str, key: str = "z0") -> tuple[float, bool, str]:
+    """An agreement row of the softmax panel where it opens: its value, whether it agrees, and its reason."""
+    meta, columns, position = panel(app, key)
+    row = next(row for row in meta["agreement"]["rows"] if row["id"] == row_id)
+    agrees = row_agrees(meta, columns, row, position)
+    reason = "" if agrees else meta["agreement"]["reasons"][int(columns[row["reason"]][position])]
+    return float(columns[row["value"]][position]), agrees, reason
+
+
 def test_ce_page_opens_with_three_classes_and_target_0():
     app = open_page("softmax_ce")
     logits = f64(2.0, 1.0, 0.1)
-    assert metric(app, "loss") == shown(F.cross_entropy(logits[None], torch.tensor([0])))
-    assert metric(app, "log Σ exp") == shown(torch.logsumexp(logits, 0))
+    assert panel_metric(app, "z0", "loss ℓ") == shown(F.cross_entropy(logits[None], torch.tensor([0])))
+    assert panel_metric(app, "z0", "log Σ exp") == shown(torch.logsumexp(logits, 0))
+    meta, _, _ = panel(app, "z0")
+    assert [slider["key"] for slider in meta["sliders"]] == ["z0", "z1", "z2"]
 
 
-def test_ce_page_moving_a_logit_and_the_temperature_updates_the_loss():
+def test_ce_page_committed_logit_and_temperature_update_the_loss():
     app = open_page("softmax_ce")
-    app.slider(key="z1").set_value(3.0).run()
+    app.session_state["ce_panel"] = {"z1": 3.0}
+    app.run()
+    assert app.query_params["z1"] == "3"
     app.slider(key="temp").set_value(2.0).run()
     expected = F.cross_entropy(f64(2.0, 3.0, 0.1)[None] / 2.0, torch.tensor([0]))
-    assert metric(app, "loss") == shown(expected)
+    assert panel_metric(app, "z0", "loss ℓ") == shown(expected)
+
+
+def test_ce_page_committed_logit_sends_a_table_whose_every_section_holds_the_new_logit():
+    app = open_page("softmax_ce")
+    before = panel_bytes(app)
+    app.session_state["ce_panel"] = {"z2": -1.5}
+    app.run()
+    assert panel_bytes(app) != before
+    meta, columns, _ = panel(app, "z0")
+    z0_section = slice(meta["sliders"][0]["offset"], meta["sliders"][0]["offset"] + meta["sliders"][0]["size"])
+    assert set(columns["z_2"][z0_section]) == {-1.5} and meta["sliders"][2]["start"] == -1.5
+    assert any("torch.tensor([[2.0, 1.0, -1.5]]" in code.value for code in app.code)
+
+
+def test_ce_page_each_logit_section_gives_torchs_loss_at_every_position():
+    app = open_page("softmax_ce", k="4", cls="2", temp="1.5")
+    meta, columns, _ = panel(app, "z0")
+    for slider in meta["sliders"]:
+        section = slice(slider["offset"], slider["offset"] + slider["size"])
+        z = torch.stack([torch.tensor(columns[f"z_{c}"][section]) for c in range(4)], dim=1)
+        expected = F.cross_entropy(z / 1.5, torch.full((z.shape[0],), 2), reduction="none").numpy()
+        assert list(columns["loss"][section]) == pytest.approx(list(expected), rel=1e-12)
 
 
 def test_ce_page_soft_target_is_normalised_and_matches_torch_probabilities():
     app = open_page("softmax_ce", target="soft", t0="0.2", t1="0.6", t2="0.2")
     expected = F.cross_entropy(f64(2.0, 1.0, 0.1)[None], f64(0.2, 0.6, 0.2)[None])
-    assert metric(app, "loss") == shown(expected)
+    assert panel_metric(app, "z0", "loss ℓ") == shown(expected)
 
 
 def test_ce_page_label_smoothing_and_class_weights_match_torch():
@@ -145,30 +180,36 @@ def test_ce_page_label_smoothing_and_class_weights_match_torch():
     expected = F.cross_entropy(
         f64(2.0, 1.0, 0.1)[None], torch.tensor([1]), weight=f64(3.0, 1.0, 1.0), label_smoothing=0.2, reduction="sum"
     )
-    assert metric(app, "loss") == shown(expected)
+    assert panel_metric(app, "z0", "loss ℓ") == shown(expected)
 
 
 def test_ce_page_ignored_target_gives_nan_for_mean_and_says_why():
     app = open_page("softmax_ce", target="ignored")
-    assert metric(app, "loss") == "nan"
-    assert any("0/0 = nan" in i.value for i in app.info)
+    assert panel_metric(app, "z0", "loss ℓ") == "nan"
+    assert "0/0 = nan" in panel(app, "z0")[0]["body"]
 
 
 def test_ce_page_with_two_classes_shows_the_bridge_to_bce_with_numbers():
     app = open_page("softmax_ce", k="2", z0="0.5", z1="-1.25")
-    sigma = shown(torch.sigmoid(f64(-1.75)))
-    assert any(f"= {sigma}" in latex.value and "\\sigma(-1.25 - (0.5))" in latex.value for latex in app.latex)
-    table = app.dataframe[0].value
-    bridge = table[table["implementation"].str.startswith("F.binary_cross_entropy_with_logits")].iloc[0]
-    assert bridge["agrees?"] == "✓ agrees"
+    meta, columns, position = panel(app, "z0")
+    assert "bridge" in meta["body"]
+    assert shown(columns["bridge"][position]) == shown(torch.sigmoid(f64(-1.75))) == shown(columns["q_1"][position])
+    assert ce_row(app, "bce_two_class")[1]
 
 
 def test_ce_page_reopens_exactly_the_state_in_the_link():
     app = open_page("softmax_ce", k="5", z4="-2.5", cls="4", dtype="bfloat16")
-    assert app.slider(key="k").value == 5 and app.slider(key="z4").value == -2.5
+    meta, columns, position = panel(app, "z4")
+    assert app.slider(key="k").value == 5 and meta["sliders"][4]["start"] == -2.5 and columns["z_4"][position] == -2.5
     expected = F.cross_entropy(f64(2.0, 1.0, 0.1, -0.5, -2.5)[None], torch.tensor([4]))
-    assert metric(app, "loss") == shown(expected)
-    assert set(app.dataframe[0].value["dtype"]) == {"float64", "bfloat16"}
+    assert panel_metric(app, "z4", "loss ℓ") == shown(expected)
+    assert {row["dtype"] for row in meta["agreement"]["rows"]} == {"float64", "bfloat16"}
+
+
+def test_ce_page_link_logit_off_the_grid_opens_at_the_nearest_grid_logit():
+    app = open_page("softmax_ce", z1="1.234")
+    _, columns, position = panel(app, "z1")
+    assert columns["z_1"][position] == 1.25 and app.query_params["z1"] == "1.25"
 
 
 def test_table_edits_are_applied_and_incomplete_new_rows_are_left_out():
@@ -192,7 +233,7 @@ def test_bce_page_batch_mode_shows_the_editable_table_of_rows():
 
 def test_ce_page_smoothing_reason_for_a_soft_target_smooths_that_target_not_a_one_hot():
     app = open_page("softmax_ce", k="4", target="soft", t0="0.6", t1="0.3", t2="0.1", t3="0", eps="0.1")
-    reasons = [w.value for w in app.warning if "does no label smoothing" in w.value]
-    assert len(reasons) == 1
-    assert "(1 − ε)·t + ε/C = 0.9·t + 0.025, here t̃ = (0.565, 0.295, 0.115, 0.025)" in reasons[0]
-    assert "one-hot" not in reasons[0]
+    _, agrees, reason = ce_row(app, "ce_soft_by_hand")
+    assert not agrees and "does no label smoothing" in reason
+    assert "(1 − ε)·t + ε/C = 0.9·t + 0.025, here t̃ = (0.565, 0.295, 0.115, 0.025)" in reason
+    assert "one-hot" not in reason

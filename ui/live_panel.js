@@ -65,14 +65,13 @@ function buildSkeleton(node, meta) {
 
 function wireSlider(panel, slider) {
   const { range, box, index } = slider;
-  let timer = null;
   const schedule = (delay) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => commit(panel, index), delay);
+    clearTimeout(slider.timer);
+    slider.timer = setTimeout(() => commit(panel, index), delay);
   };
   range.addEventListener("pointerdown", () => {
     panel.dragging = index;
-    clearTimeout(timer);
+    clearTimeout(slider.timer);
   });
   const release = () => {
     if (panel.dragging === index) {
@@ -234,11 +233,17 @@ function showAgreement(panel, position) {
 // --- a position -------------------------------------------------------------------------------------------
 
 function moveTo(panel, index, value, settle = false) {
-  // Slider `index` at `value`: its section's position nearest to the value, unless the table does not hold that
-  // section's numbers yet (another slider's commit is on its way), where only the slider moves.
+  // Slider `index` at `value`: its section's position nearest to the value. Where the sections depend on the other
+  // sliders, a move of another slider first commits the one moved before it (its section holds the old value of
+  // that one), and until the table made for that commit arrives only the slider itself moves.
   const spec = panel.meta.sliders[index];
   const step = Math.round((value - spec.min) / spec.step);
   const position = spec.offset + Math.min(Math.max(step, 0), spec.size - 1);
+  const moved = panel.active;
+  if (panel.meta.follows_commits && moved !== index && moved !== undefined && hasUncommittedMove(panel, moved)) {
+    clearTimeout(panel.sliders[moved].timer);
+    commit(panel, moved);
+  }
   if (isWaiting(panel) && index !== panel.waitingFor) {
     panel.wanted = [index, value];
     const shown = panel.columns[spec.column][position];
@@ -275,6 +280,11 @@ function describe(panel) {
   for (const view of panel.charts) {
     if (view.spec) view.frame.setAttribute("aria-label", fill(view.spec.alt, panel.columns, panel.position));
   }
+}
+
+function hasUncommittedMove(panel, index) {
+  const spec = panel.meta.sliders[index];
+  return panel.position !== undefined && panel.columns[spec.column][panel.position] !== panel.committed[spec.key];
 }
 
 function isWaiting(panel) {

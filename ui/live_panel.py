@@ -45,8 +45,8 @@ def slot(column: str, digits: int = 6, tag: str = "span") -> str:
 _MATH_TOKEN = re.compile(
     r"(?P<slot>\{(?P<column>\w+)(?::(?P<digits>\d+))?\})"
     r"|(?P<number>-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
-    r"|(?P<word>[^\W\d_]+)"
-    r"|(?P<sub>_)"
+    r"|(?P<word>(?:[^\W\d_][\u0300-\u036f]*)+)"
+    r"|(?P<script>[_^])"
     r"|(?P<space>\s+)"
     r"|(?P<operator>.)"
 )
@@ -54,15 +54,16 @@ _MATH_TOKEN = re.compile(
 
 def _math_tokens(text: str) -> list[str]:
     """Each token of ``text`` as MathML: numbers <mn>, words <mi>, a {column:digits} slot <mn> filled in the browser,
-    ``a_b`` a subscript, anything else an operator <mo>."""
+    ``a_b`` a subscript and ``a^b`` a superscript (``b`` one token, or a group in parentheses, shown without them),
+    anything else an operator <mo>."""
     tokens: list[str] = []
-    subscript = False
+    scripts: list[tuple[str, int]] = []  # (msub or msup, where its group starts) while a script is open
     for match in _MATH_TOKEN.finditer(text):
         kind = match.lastgroup
         if kind == "space":
             continue
-        if kind == "sub":
-            subscript = True
+        if kind == "script":
+            scripts.append(("msub" if match[0] == "_" else "msup", -1))
             continue
         if kind == "slot":
             token = slot(match["column"], int(match["digits"] or 6), "mn")
@@ -72,10 +73,24 @@ def _math_tokens(text: str) -> list[str]:
             token = f"<mi>{html.escape(match[0])}</mi>"
         else:
             token = f"<mo>{html.escape(match[0])}</mo>"
-        if subscript and tokens:
-            token = f"<msub>{tokens.pop()}{token}</msub>"
-        subscript = False
+        if scripts and scripts[-1][1] == -1 and token == "<mo>(</mo>":
+            scripts[-1] = (scripts[-1][0], len(tokens))  # a group: closed by its ")"
+            tokens.append(token)
+            continue
         tokens.append(token)
+        while scripts and (scripts[-1][1] == -1 or (token == "<mo>)</mo>" and scripts[-1][1] >= 0)):
+            tag, start = scripts.pop()
+            if start >= 0:
+                group = "".join(tokens[start + 1 : -1])
+                del tokens[start:]
+                script = f"<mrow>{group}</mrow>"
+            else:
+                script = tokens.pop()
+            base = tokens.pop() if tokens else "<mrow></mrow>"
+            tokens.append(f"<{tag}>{base}{script}</{tag}>")
+            token = tokens[-1]
+            if start >= 0:
+                break
     return tokens
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import torch
@@ -47,39 +48,68 @@ class MulticlassScenario:
         object.__setattr__(self, "target_is_index", np.shape(self.target) != np.shape(self.logits))
 
 
+REFERENCE_IMPLEMENTATION = "hand-written cross_entropy (NumPy float64)"
+TARGET_WEIGHT_MEANS = ("ce", CE_MODULE, "nll_log_softmax")
+"""The rows whose 'mean' over class indices divides by Σ w[y_n] of the positions kept; every other row's 'mean'
+(probability targets, BCE, a mean by hand) divides by the number of positions."""
+
+
+def scenario_target(s: MulticlassScenario) -> np.ndarray:
+    """The target as the losses take it: int64 class indices, or float64 probabilities."""
+    return np.asarray(s.target, dtype=np.int64 if s.target_is_index else np.float64)
+
+
+def reference_options(s: MulticlassScenario) -> dict:
+    """The hand-written cross_entropy's keyword arguments for the scenario."""
+    options = {"weight": s.weight, "label_smoothing": s.label_smoothing, "reduction": s.reduction}
+    return options | {"ignore_index": s.ignore_index} if s.target_is_index else options
+
+
 def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
     """Hand-written CE against F.cross_entropy, nn.CrossEntropyLoss, NLL on log_softmax and, for C = 2, BCE."""
     z = np.asarray(s.logits, dtype=np.float64)
-    options = {"weight": s.weight, "label_smoothing": s.label_smoothing, "reduction": s.reduction}
-    if s.target_is_index:
-        target = np.asarray(s.target, dtype=np.int64)
-        options["ignore_index"] = s.ignore_index
-    else:
-        target = np.asarray(s.target, dtype=np.float64)
+    target, options = scenario_target(s), reference_options(s)
     reference = hw.cross_entropy(z, target, **options)
     reference_grad = decomposition.cross_entropy_grad(z, target, **options)
-    n_classes = z.shape[1]
-    w = None if s.weight is None else tensor(s.weight, s.dtype)
-    torch_options = {**options, "weight": w}
-    probabilities = _probability_target(s, target)
-    t = torch.as_tensor(target) if s.target_is_index else tensor(target, s.dtype)
+    reference_row = Row(REFERENCE_IMPLEMENTATION, "float64", reference, reference_grad, 0.0, True, REFERENCE, REFERENCE)
+    return build_table(reference, reference_grad, s.dtype, reference_row, multiclass_candidates(s, reference))
 
-    def on_torch(call: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-        return lambda: evaluate(call, z, s.dtype)
 
+def multiclass_candidates(s: MulticlassScenario, reference: np.ndarray) -> list[Candidate]:
+    """Every implementation the table compares with the reference, each with its id and its reason-giver.
+
+    Tensors are made when a call first runs, and a reason-giver reads the scenario's logits and the reference when
+    it explains, not when it is built: a grid points one set of candidates at each of its positions in turn
+    (:func:`lib.lessons.softmax_grid.softmax_grid`)."""
+    z = np.asarray(s.logits, dtype=np.float64)
+    target = scenario_target(s)
+
+    @cache
+    def torch_inputs() -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
+        """The class weights, the target and the target as probabilities, in the dtype (indices stay int64)."""
+        w = None if s.weight is None else tensor(s.weight, s.dtype)
+        t = torch.as_tensor(target) if s.target_is_index else tensor(target, s.dtype)
+        return w, t, tensor(_probability_target(s, target), s.dtype)
+
+    def on_torch(call: Callable[..., torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        return lambda: evaluate(lambda x: call(x, *torch_inputs()), z, s.dtype)
+
+    options = {"label_smoothing": s.label_smoothing, "reduction": s.reduction}
+    if s.target_is_index:
+        options["ignore_index"] = s.ignore_index
     explain_rounding = rounding_explainer(z, s.dtype, reference)
     explain_denominator = _denominator_explainer(s, target, reference, explain_rounding)
     explain_one_hot = _denominator_explainer(s, target, reference, _smoothed_zero_rows_explainer(s, explain_rounding))
     candidates = [
         Candidate(
             f"F.cross_entropy(z, {'class indices' if s.target_is_index else 'probabilities'})",
-            on_torch(lambda x: F.cross_entropy(x, t, **torch_options)),
+            on_torch(lambda x, w, t, one_hot: F.cross_entropy(x, t, weight=w, **options)),
             explain_rounding,
             id="ce",
         ),
         Candidate(
             "nn.CrossEntropyLoss()(z, target)",
-            on_torch(lambda x: nn.CrossEntropyLoss(**torch_options)(x, t)),
+            on_torch(lambda x, w, t, one_hot: nn.CrossEntropyLoss(weight=w, **options)(x, t)),
             explain_rounding,
             id=CE_MODULE,
         ),
@@ -89,7 +119,7 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
             Candidate(
                 "F.nll_loss(F.log_softmax(z, dim=1), y)",
                 on_torch(
-                    lambda x: F.nll_loss(
+                    lambda x, w, t, one_hot: F.nll_loss(
                         F.log_softmax(x, dim=1), t, weight=w, ignore_index=s.ignore_index, reduction=s.reduction
                     )
                 ),
@@ -99,12 +129,8 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
             Candidate(
                 "F.cross_entropy(z, one-hot probabilities)",
                 on_torch(
-                    lambda x: F.cross_entropy(
-                        x,
-                        tensor(probabilities, s.dtype),
-                        weight=w,
-                        reduction=s.reduction,
-                        label_smoothing=s.label_smoothing,
+                    lambda x, w, t, one_hot: F.cross_entropy(
+                        x, one_hot, weight=w, reduction=s.reduction, label_smoothing=s.label_smoothing
                     )
                 ),
                 explain_one_hot,
@@ -115,24 +141,16 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
         candidates.append(
             Candidate(
                 "−(t · F.log_softmax(z, dim=1)).sum(dim=1), reduced by hand",
-                on_torch(lambda x: _reduce_by_hand(-(t * F.log_softmax(x, dim=1)).sum(dim=1), s.reduction)),
+                on_torch(
+                    lambda x, w, t, one_hot: _reduce_by_hand(-(t * F.log_softmax(x, dim=1)).sum(dim=1), s.reduction)
+                ),
                 _manual_soft_explainer(s, explain_rounding),
                 id="ce_soft_by_hand",
             )
         )
-    if n_classes == 2:
-        candidates.append(_two_class_bridge(s, z, probabilities, explain_denominator))
-    reference_row = Row(
-        "hand-written cross_entropy (NumPy float64)",
-        "float64",
-        reference,
-        reference_grad,
-        0.0,
-        True,
-        REFERENCE,
-        REFERENCE,
-    )
-    return build_table(reference, reference_grad, s.dtype, reference_row, candidates)
+    if z.shape[1] == 2:
+        candidates.append(_two_class_bridge(s, z, target, explain_denominator))
+    return candidates
 
 
 def _smoothing_explainer(what: str, s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
@@ -167,14 +185,10 @@ def _denominator_explainer(
     s: MulticlassScenario, target: np.ndarray, reference: np.ndarray, otherwise: Callable[[np.ndarray], str]
 ) -> Callable[[np.ndarray], str]:
     positions = int(np.prod(np.shape(target)[:1]))
-    kept = target != s.ignore_index if s.target_is_index else np.ones(positions, dtype=bool)
-    index_denominator = (
-        float(hw.pick_targets(s.logits, target, s.weight, s.ignore_index, 1)[1].sum())
-        if s.target_is_index
-        else positions
-    )
 
     def explain(value: np.ndarray) -> str:
+        kept = target != s.ignore_index if s.target_is_index else np.ones(positions, dtype=bool)
+        index_denominator = _target_weight_sum(s, target, kept) if s.target_is_index else positions
         if s.reduction == "mean" and s.target_is_index and index_denominator == 0:
             return (
                 "With class indices, 'mean' divides by Σ w[y_n] over the positions not ignored, which is 0 here, "
@@ -198,6 +212,12 @@ def _denominator_explainer(
         return otherwise(value)
 
     return explain
+
+
+def _target_weight_sum(s: MulticlassScenario, target: np.ndarray, kept: np.ndarray) -> float:
+    """Σ w[y_n] over the positions kept: what 'mean' divides by with class indices."""
+    weights = np.ones(s.logits.shape[1]) if s.weight is None else np.asarray(s.weight, dtype=np.float64)
+    return float(np.where(kept, weights[np.where(kept, target, 0)], 0.0).sum())
 
 
 def _smoothed_zero_rows_explainer(s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
@@ -224,24 +244,27 @@ def _probability_target(s: MulticlassScenario, target: np.ndarray) -> np.ndarray
 
 
 def _two_class_bridge(
-    s: MulticlassScenario, z: np.ndarray, probabilities: np.ndarray, explain: Callable[[np.ndarray], str]
+    s: MulticlassScenario, z: np.ndarray, target: np.ndarray, explain: Callable[[np.ndarray], str]
 ) -> Candidate:
     """BCE with logits on z1 − z0 with target t1 (smoothed as CE would): softmax([z0, z1])[1] = σ(z1 − z0)."""
-    t1 = probabilities[:, 1] * (1 - max(s.label_smoothing, 0.0)) + max(s.label_smoothing, 0.0) / 2
-    w0, w1 = (1.0, 1.0) if s.weight is None else (float(s.weight[0]), float(s.weight[1]))
-    kept = probabilities.sum(axis=1) > 0 if s.target_is_index else np.ones(len(t1), dtype=bool)
-    element_weight = tensor(w0 * kept, s.dtype)
-    pos_weight = tensor(w1 / w0, s.dtype)
-    target = tensor(t1, s.dtype)
-    return Candidate(
-        "F.binary_cross_entropy_with_logits(z[:, 1] − z[:, 0], t1, weight=w0, pos_weight=w1/w0)",
-        lambda: evaluate(
+
+    def run() -> tuple[np.ndarray, np.ndarray]:
+        probabilities = _probability_target(s, target)
+        t1 = probabilities[:, 1] * (1 - max(s.label_smoothing, 0.0)) + max(s.label_smoothing, 0.0) / 2
+        w0, w1 = (1.0, 1.0) if s.weight is None else (float(s.weight[0]), float(s.weight[1]))
+        kept = probabilities.sum(axis=1) > 0 if s.target_is_index else np.ones(len(t1), dtype=bool)
+        element_weight, pos_weight, t = tensor(w0 * kept, s.dtype), tensor(w1 / w0, s.dtype), tensor(t1, s.dtype)
+        return evaluate(
             lambda x: F.binary_cross_entropy_with_logits(
-                x[:, 1] - x[:, 0], target, weight=element_weight, pos_weight=pos_weight, reduction=s.reduction
+                x[:, 1] - x[:, 0], t, weight=element_weight, pos_weight=pos_weight, reduction=s.reduction
             ),
             z,
             s.dtype,
-        ),
+        )
+
+    return Candidate(
+        "F.binary_cross_entropy_with_logits(z[:, 1] − z[:, 0], t1, weight=w0, pos_weight=w1/w0)",
+        run,
         explain,
         id="bce_two_class",
     )

@@ -34,7 +34,8 @@ class AgreementGrid:
     values: np.ndarray
     """(rows, positions): each implementation's value; row 0 is the float64 reference."""
     grads: np.ndarray
-    """(rows, positions): torch autograd's ∂ℓ/∂z where the row has one, else nan."""
+    """(rows, positions, …): torch autograd's ∂ℓ/∂z where the row has one (one value per logit of a position), else
+    nan."""
     differences: np.ndarray
     agrees: np.ndarray
     reason_index: np.ndarray
@@ -70,7 +71,7 @@ def agreement_grid(
     for candidate in candidates:
         value, grad = candidate.run()
         values.append(np.asarray(value, dtype=np.float64))
-        grads.append(np.full_like(reference, np.nan) if grad is None else np.asarray(grad, dtype=np.float64))
+        grads.append(np.full_like(reference_grad, np.nan) if grad is None else np.asarray(grad, dtype=np.float64))
     value_table = np.stack(values)
     agreeing = agrees_elementwise(value_table, reference, tolerance)
     reason_index = np.full(value_table.shape, NO_REASON, dtype=np.int64)

@@ -36,6 +36,11 @@ class SoftmaxScenario:
             return scaled, np.array([int(self.target)], dtype=np.int64)
         return scaled, np.asarray(self.target, dtype=np.float64)[None, :]
 
+    @property
+    def ignored(self) -> bool:
+        """A class-index target equal to ignore_index: the sample contributes nothing."""
+        return np.ndim(self.target) == 0 and int(self.target) == self.ignore_index
+
     def agreement(self) -> MulticlassScenario:
         """The agreement engine's scenario: the batch of one against its target."""
         scaled, target = self.batch()
@@ -68,18 +73,8 @@ class SoftmaxLesson:
 def softmax_lesson(s: SoftmaxScenario) -> SoftmaxLesson:
     """Everything the cross-entropy page shows for the scenario's one sample."""
     scaled, target = s.batch()
-    n_classes = scaled.shape[1]
-    ignored = target.ndim == 1 and target[0] == s.ignore_index
-    if ignored:
-        hard = np.zeros(n_classes)
-    elif target.ndim == 1:
-        hard = np.eye(n_classes)[target[0]]
-    else:
-        hard = target[0]
     options = {"weight": s.weight, "ignore_index": s.ignore_index, "label_smoothing": s.label_smoothing}
-    epsilon = max(s.label_smoothing, 0.0)
-    smoothed = hard * (1.0 - epsilon) + (0.0 if ignored else epsilon / n_classes)
-    log_q = hw.log_softmax(scaled[0], 0)
+    smoothed = target_distribution(s)
     return SoftmaxLesson(
         logits=np.asarray(s.logits, dtype=np.float64),
         scaled_logits=scaled[0],
@@ -88,10 +83,35 @@ def softmax_lesson(s: SoftmaxScenario) -> SoftmaxLesson:
         contributions=dc.ce_contributions(scaled, target, **options)[0],
         loss=hw.cross_entropy(scaled, target, reduction=s.reduction, **options),
         grad=dc.cross_entropy_grad(scaled, target, reduction=s.reduction, **options)[0],
-        log_sum_exp=float(scaled[0].max() - log_q[np.argmax(scaled[0])]),
-        target_logit=float(smoothed @ scaled[0]),
-        ignored=ignored,
+        log_sum_exp=float(log_sum_exp(scaled)[0]),
+        target_logit=float(target_logit(scaled, smoothed)[0]),
+        ignored=s.ignored,
     )
+
+
+def target_distribution(s: SoftmaxScenario) -> np.ndarray:
+    """The target as K probabilities after label smoothing, t̃ = (1 − ε)·t + ε/K: one-hot for a class index, all
+    zero for an ignored one (it contributes nothing)."""
+    _, target = s.batch()
+    n_classes = np.size(s.logits)
+    if s.ignored:
+        return np.zeros(n_classes)
+    hard = np.eye(n_classes)[target[0]] if target.ndim == 1 else target[0]
+    epsilon = max(s.label_smoothing, 0.0)
+    return hard * (1.0 - epsilon) + epsilon / n_classes
+
+
+def target_logit(scaled: np.ndarray, smoothed: np.ndarray) -> np.ndarray:
+    """Σ_k t̃_k·x_k of each row: the target's own logit (x_y for an unsmoothed class index)."""
+    return (scaled * smoothed).sum(axis=1)
+
+
+def log_sum_exp(scaled: np.ndarray) -> np.ndarray:
+    """log Σ_k e^(x_k) of each row, read off log-softmax: max_k x_k − log q at the largest x (exact where e^x
+    would overflow)."""
+    log_q = hw.log_softmax(scaled, 1)
+    hot = np.argmax(scaled, axis=1)
+    return scaled.max(axis=1) - log_q[np.arange(scaled.shape[0]), hot]
 
 
 def normalised_target(raw: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -46,8 +46,8 @@ def decode_panel(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
 
 
 def axis_range(*values: np.ndarray, include: tuple[float, ...] = (), pad: float = 0.06) -> tuple[float, float]:
-    """A fixed axis range holding every finite value (and ``include``), padded by ``pad`` of its span each side, then
-    widened to a :func:`round_range`.
+    """A fixed axis range holding every finite value (and ``include``), padded by ``pad`` of its span on each side
+    that is not at 0 (a range of losses starts at 0), then widened to a :func:`round_range`.
 
     The live panels draw with fixed ranges, so a moving point never makes Plotly rescale (and redraw) a chart, and
     round ones, so a new table whose values differ a little (the next target y) keeps the chart's frame as it is.
@@ -55,7 +55,7 @@ def axis_range(*values: np.ndarray, include: tuple[float, ...] = (), pad: float 
     finite = np.concatenate([np.ravel(v)[np.isfinite(np.ravel(v))] for v in values] + [np.asarray(include, float)])
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = high - low or max(abs(high), 1.0)
-    return round_range(low - pad * span, high + pad * span)
+    return round_range(low - pad * span if low else low, high + pad * span if high else high)
 
 
 def round_range(low: float, high: float) -> tuple[float, float]:

@@ -152,7 +152,7 @@ _BAR_LABEL_OVERLAPS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path", ["softmax-ce", "softmax-ce?t=1&eps=0.2"])
+@pytest.mark.parametrize("path", ["sigmoid-bce?mode=batch", "sigmoid-bce?mode=batch&rows=3:0,-4:1,0.2:1"])
 def test_bar_labels_clear_the_axis_labels_and_the_legend(app_url, page, path):
     wait_for_page(page, f"{app_url}/{path}")
     page.locator(".bartext").first.wait_for(timeout=TIMEOUT_MS)

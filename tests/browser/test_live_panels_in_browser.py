@@ -9,9 +9,11 @@ import pytest
 from playwright.sync_api import expect
 from test_lessons_in_browser import TIMEOUT_MS, metric_value, wait_for_page
 
+from lib.agreement.multiclass import multiclass_agreement
 from lib.lessons.binary import logit_grid
 from lib.lessons.grids import binary_grid
 from lib.lessons.soft_targets import MIXES, PREDICTIONS, binary_split, categorical_split
+from lib.lessons.softmax import SoftmaxScenario, softmax_lesson
 
 
 def open_panel(page, url: str) -> None:
@@ -270,7 +272,7 @@ _LAYOUT_PROBLEMS = """() => {
     const problems = [];
     const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     const cut = (e) => e.scrollWidth > e.clientWidth + 1;
-    for (const e of document.querySelectorAll('.lp-metric-value, .lp-formula, .lp-table td, .lp-box')) {
+    for (const e of document.querySelectorAll('.lp-metric-value, .lp-formula, .lp-table td, .lp-box, .lp-legend')) {
         if (cut(e)) problems.push(`cut: ${e.className} ${e.textContent || e.value}`);
     }
     for (const frame of document.querySelectorAll('.lp-frame')) {
@@ -293,16 +295,29 @@ _LAYOUT_PROBLEMS = """() => {
 }"""
 
 
+PROJECTOR_VIEWS = {
+    "sigmoid-bce?": 3,
+    "sigmoid-bce?z=-4&y=0.3&pw=3": 3,
+    "sigmoid-bce?wide=true&z=40&y=0": 3,
+    "softmax-ce?k=4&target=soft&t0=0.6&t1=0.3&t2=0.1&t3=0&eps=0.1": 12,
+    "softmax-ce?k=10&weighted=true&w3=4&cls=3&eps=0.2": 30,
+    "softmax-ce?k=2&z0=0.5&z1=-1.25": 6,
+    "soft-targets?y=0.05&p=0.999&mix=0": 4,
+}
+"""Views a projector must show whole, with the number of bar labels each draws."""
+
+
 @pytest.mark.parametrize("present", ["false", "true"])
-@pytest.mark.parametrize("query", ["", "z=-4&y=0.3&pw=3", "wide=true&z=40&y=0"])
-def test_the_panel_fits_a_1024_by_768_projector_in_the_dark_theme(app_url, browser, screenshot, query, present):
+@pytest.mark.parametrize("view", list(PROJECTOR_VIEWS))
+def test_every_panel_fits_a_1024_by_768_projector_in_the_dark_theme(app_url, browser, screenshot, view, present):
+    """Issue 18, items 4 and 5: whole formulas and numbers, every bar labelled, no label over another."""
     context = browser.new_context(viewport={"width": 1024, "height": 768}, color_scheme="dark")
     tab = context.new_page()
-    open_panel(tab, f"{app_url}/sigmoid-bce?present={present}&{query}")
+    open_panel(tab, f"{app_url}/{view}&present={present}")
     assert tab.evaluate(_LAYOUT_PROBLEMS) == []
-    assert tab.locator(".lp-bar-label").count() == 3
-    assert tab.locator(".live-panel").evaluate("e => e.style.colorScheme") == "dark"
-    screenshot(f"bce-panel-1024-dark-present-{present}-{len(query)}", tab)
+    assert tab.locator(".lp-bar-label").count() == PROJECTOR_VIEWS[view]
+    assert tab.locator(".live-panel").first.evaluate("e => e.style.colorScheme") == "dark"
+    screenshot(f"panel-1024-dark-present-{present}-{re.sub(r'[^a-z0-9]+', '-', view)[:60]}", tab)
     context.close()
 
 
@@ -350,3 +365,61 @@ def test_dragging_the_mix_moves_the_class_bars_and_asks_the_server_nothing(app_u
     split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), MIXES)
     at = int(np.argmin(abs(MIXES - float(value))))
     expect(metric_value(page, "cross-entropy CE(t, q)")).to_have_text(f"{split.cross_entropy[at]:.6g}")
+
+
+def expect_softmax_panel_at(page, logits: list[float], target: int = 0) -> None:
+    """The softmax panel shows lib's numbers for ``logits``: its loss, each q and each agreement row."""
+    scenario = SoftmaxScenario(np.array(logits), 1.0, target)
+    table = multiclass_agreement(scenario.agreement())
+    lesson = softmax_lesson(scenario)
+    expect(metric_value(page, "loss ℓ")).to_have_text(f"{float(lesson.loss):.6g}", timeout=TIMEOUT_MS)
+    for row in table.rows:
+        cell = page.locator(f'.lp-table tr[data-row="{row.id}"] td').nth(2)
+        expect(cell).to_have_text(f"{float(row.value):.6g}")
+
+
+def test_dragging_a_logit_moves_the_softmax_panel_and_its_commit_brings_the_other_sections_along(app_url, page):
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    open_panel(page, f"{app_url}/softmax-ce")
+    page.evaluate("window.kept = [...document.querySelectorAll('.live-panel, .lp-range, .lp-plot, .lp-table')]")
+    slider = page.get_by_role("slider", name="z1", exact=True)
+    track = slider.bounding_box()
+    y_mid = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + 0.5 * track["width"], y_mid)
+    page.mouse.down()
+    page.wait_for_timeout(100)
+    before = len(sent)
+    bars = []
+    for step in range(1, 9):
+        page.mouse.move(track["x"] + (0.5 + 0.04 * step) * track["width"], y_mid)
+        bars.append(float(page.locator(".lp-bar").nth(1).get_attribute("height")))
+    assert len(sent) == before, "the drag sent messages to the server"
+    assert all(b > a for a, b in itertools.pairwise(bars))  # q1 grows with z1
+    page.mouse.up()
+    z1 = float(slider.input_value())
+    expect(page).to_have_url(re.compile(rf"[?&]z1={re.escape(slider.input_value())}(&|$)"), timeout=TIMEOUT_MS)
+    expect_softmax_panel_at(page, [2.0, z1, 0.1])
+    other = page.get_by_role("slider", name="z2", exact=True)
+    other.focus()
+    other.press("ArrowRight")
+    expect(page).to_have_url(re.compile(r"[?&]z2=0\.15\b"), timeout=TIMEOUT_MS)
+    expect_softmax_panel_at(page, [2.0, z1, 0.15])
+    assert page.evaluate("window.kept.filter((node) => !node.isConnected).length") == 0
+
+
+def test_keys_on_one_logit_right_after_another_is_committed_end_on_libs_numbers_for_both(app_url, page):
+    open_panel(page, f"{app_url}/softmax-ce")
+    first = page.get_by_role("slider", name="z0", exact=True)
+    first.focus()
+    first.press("ArrowLeft")
+    page.wait_for_timeout(160)  # the commit of z0 is on its way: z2's section of the table is stale
+    second = page.get_by_role("slider", name="z2", exact=True)
+    second.focus()
+    for _ in range(3):
+        second.press("ArrowLeft")
+    expect(page).to_have_url(
+        re.compile(r"[?&]z0=1\.95\b.*[?&]z2=-0\.05\b|[?&]z2=-0\.05\b.*[?&]z0=1\.95\b"), timeout=TIMEOUT_MS
+    )
+    expect_softmax_panel_at(page, [1.95, 1.0, -0.05])
+    expect(second).to_have_value("-0.05")
