@@ -11,8 +11,9 @@ so a change in the shared machine's speed reaches every row alike. For each key 
   server answered and nothing runs any more.
 - server CPU per press: the server process's user + system time over the same span.
 
-Then, for each row, one scripted drag of 60 pointer moves in one second: redraws per second (the view's changes
-during the drag, over its duration), server messages sent during the drag (a live panel sends none), and server
+Then, for each row, one scripted drag of 60 pointer moves in one second (over a third of the track, or more where
+fewer steps or pixels would leave moves without a new value): redraws per second (the view's changes during the
+drag, over its duration), server messages sent during the drag (a live panel sends none), and server
 CPU from the release until settled. The bare page (bench/bare_app.py: one slider, one plotly curve) is measured
 the same way; ratios are to its p95.
 
@@ -124,12 +125,13 @@ class OpenRow:
 
     def drag_once(self) -> None:
         """60 pointer moves in one second, then release: over a third of the slider's track, or as much more as a
-        slider of few steps needs for each move to reach a new step."""
+        slider of few steps needs for each move to reach a new step, and a narrow one for each to move 1.5 pixels
+        (the pointer lands on whole pixels, so smaller moves can land on the same value)."""
         self.tab.bring_to_front()
         self.slider().scroll_into_view_if_needed()
         track = self.slider().bounding_box()
         steps = self.slider().evaluate("(el) => Math.round((Number(el.max) - Number(el.min)) / Number(el.step))")
-        span = min(max(track["width"] / 3, 62 * track["width"] / steps), 0.8 * track["width"])
+        span = min(max(track["width"] / 3, 62 * track["width"] / steps, 90.0), 0.8 * track["width"])
         y, x0 = track["y"] + track["height"] / 2, track["x"] + 0.1 * track["width"]
         self.tab.mouse.move(x0, y)
         self.tab.mouse.down()
