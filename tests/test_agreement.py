@@ -163,3 +163,10 @@ def test_the_smoothing_reason_for_class_indices_smooths_the_one_hot():
     scenario = MulticlassScenario(np.array([[1.0, 0.5, -0.2]]), np.array([2]), label_smoothing=0.3)
     reason = next(row.reason for row in multiclass_agreement(scenario).rows if row.id == "nll_log_softmax")
     assert "(1 − ε)·one-hot + ε/C = 0.7·one-hot + 0.1" in reason and "t̃ = (0.1, 0.1, 0.8)" in reason
+
+
+def test_the_multiclass_rounding_reason_names_the_first_logit_the_dtype_moves():
+    table = multiclass_agreement(MulticlassScenario(np.array([[100.3, 99.1]]), np.array([0]), dtype="bfloat16"))
+    ce = row(table, "F.cross_entropy(z, class")
+    assert not ce.agrees and "8 significant bits" in ce.reason
+    assert "(z = 100.3 is stored as 100.5)" in ce.reason

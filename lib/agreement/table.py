@@ -122,8 +122,8 @@ def rounding_explainer(z: np.ndarray, dtype: str, reference: np.ndarray) -> Call
     def explain(value: np.ndarray) -> str:
         if dtype == "float64":
             return "Both sides compute the same formula in float64; a gap this size means the formulas differ."
-        flat = np.atleast_1d(z)
-        stored = np.atleast_1d(rounded(flat, dtype))
+        flat = np.ravel(z)
+        stored = rounded(flat, dtype)
         moved = np.flatnonzero(stored != flat)
         example = f" (z = {flat[moved[0]]:g} is stored as {stored[moved[0]]:g})" if moved.size else ""
         return (
