@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import torch
@@ -28,6 +29,7 @@ from lib.losses.torch_losses import evaluate, tensor
 
 CE_MODULE = "ce_module"
 """The id of the ``nn.CrossEntropyLoss`` row, whose autograd gradient the Softmax page shows."""
+REFERENCE_IMPLEMENTATION = "hand-written cross_entropy (NumPy float64)"
 
 
 @dataclass(frozen=True)
@@ -46,40 +48,74 @@ class MulticlassScenario:
     def __post_init__(self) -> None:
         object.__setattr__(self, "target_is_index", np.shape(self.target) != np.shape(self.logits))
 
+    def reference_options(self) -> dict:
+        """The keyword arguments of the hand-written cross_entropy (ignore_index only for class indices)."""
+        options = {"weight": self.weight, "label_smoothing": self.label_smoothing, "reduction": self.reduction}
+        return options | ({"ignore_index": self.ignore_index} if self.target_is_index else {})
+
+    def typed_target(self) -> np.ndarray:
+        """The target as int64 class indices or float64 probabilities."""
+        return np.asarray(self.target, dtype=np.int64 if self.target_is_index else np.float64)
+
 
 def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
     """Hand-written CE against F.cross_entropy, nn.CrossEntropyLoss, NLL on log_softmax and, for C = 2, BCE."""
     z = np.asarray(s.logits, dtype=np.float64)
-    options = {"weight": s.weight, "label_smoothing": s.label_smoothing, "reduction": s.reduction}
-    if s.target_is_index:
-        target = np.asarray(s.target, dtype=np.int64)
-        options["ignore_index"] = s.ignore_index
-    else:
-        target = np.asarray(s.target, dtype=np.float64)
-    reference = hw.cross_entropy(z, target, **options)
-    reference_grad = decomposition.cross_entropy_grad(z, target, **options)
-    n_classes = z.shape[1]
-    w = None if s.weight is None else tensor(s.weight, s.dtype)
-    torch_options = {**options, "weight": w}
-    probabilities = _probability_target(s, target)
-    t = torch.as_tensor(target) if s.target_is_index else tensor(target, s.dtype)
+    reference = hw.cross_entropy(z, s.typed_target(), **s.reference_options())
+    reference_grad = decomposition.cross_entropy_grad(z, s.typed_target(), **s.reference_options())
+    reference_row = Row(REFERENCE_IMPLEMENTATION, "float64", reference, reference_grad, 0.0, True, REFERENCE, REFERENCE)
+    return build_table(reference, reference_grad, s.dtype, reference_row, multiclass_candidates(s, reference))
 
-    def on_torch(call: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-        return lambda: evaluate(call, z, s.dtype)
 
+def multiclass_candidates(s: MulticlassScenario, reference: np.ndarray, each_sample: bool = False) -> list[Candidate]:
+    """Every implementation the table compares with the reference, each with its id and its reason-giver.
+
+    With ``each_sample`` every sample (row of z) is its own batch of one: each call still runs once over the whole
+    batch, and its value n equals, to the last bit, what torch gives for the scenario holding sample n alone.
+    """
+    z = np.asarray(s.logits, dtype=np.float64)
+    target = s.typed_target()
+    reduction = "none" if each_sample else s.reduction
+
+    @cache
+    def torch_inputs() -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The target and the class weights as tensors, made when a call first runs (a grid builds the candidates
+        of many one-position scenarios only for their reason-givers)."""
+        t = torch.as_tensor(target) if s.target_is_index else tensor(target, s.dtype)
+        return t, None if s.weight is None else tensor(s.weight, s.dtype)
+
+    def on_torch(call: Callable[..., torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        return lambda: evaluate(lambda x: call(x, *torch_inputs()), z, s.dtype)
+
+    def by_index(call: Callable[..., torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        """A class-index loss, called with ``reduction``; each sample's 'mean' divides its 'none' value by its
+        share of the denominator, as torch's nll_loss does for a batch of one."""
+        if each_sample and s.reduction == "mean":
+            return on_torch(lambda x, t, w: call(x, t, w) / _index_shares(t, w, s.ignore_index, x.dtype))
+        return on_torch(call)
+
+    def cross_entropy(call: Callable[..., torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        if not s.target_is_index:
+            return on_torch(call)
+        if each_sample and s.reduction == "mean" and s.label_smoothing > 0:
+            return on_torch(lambda x, t, w: _smoothed_mean_of_each_sample(x, t, w, s))
+        return by_index(call)
+
+    options = {"label_smoothing": s.label_smoothing, "reduction": reduction}
+    options |= {"ignore_index": s.ignore_index} if s.target_is_index else {}
     explain_rounding = rounding_explainer(z, s.dtype, reference)
     explain_denominator = _denominator_explainer(s, target, reference, explain_rounding)
     explain_one_hot = _denominator_explainer(s, target, reference, _smoothed_zero_rows_explainer(s, explain_rounding))
     candidates = [
         Candidate(
             f"F.cross_entropy(z, {'class indices' if s.target_is_index else 'probabilities'})",
-            on_torch(lambda x: F.cross_entropy(x, t, **torch_options)),
+            cross_entropy(lambda x, t, w: F.cross_entropy(x, t, weight=w, **options)),
             explain_rounding,
             id="ce",
         ),
         Candidate(
             "nn.CrossEntropyLoss()(z, target)",
-            on_torch(lambda x: nn.CrossEntropyLoss(**torch_options)(x, t)),
+            cross_entropy(lambda x, t, w: nn.CrossEntropyLoss(weight=w, **options)(x, t)),
             explain_rounding,
             id=CE_MODULE,
         ),
@@ -88,9 +124,9 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
         candidates += [
             Candidate(
                 "F.nll_loss(F.log_softmax(z, dim=1), y)",
-                on_torch(
-                    lambda x: F.nll_loss(
-                        F.log_softmax(x, dim=1), t, weight=w, ignore_index=s.ignore_index, reduction=s.reduction
+                by_index(
+                    lambda x, t, w: F.nll_loss(
+                        F.log_softmax(x, dim=1), t, weight=w, ignore_index=s.ignore_index, reduction=reduction
                     )
                 ),
                 _smoothing_explainer("NLLLoss has no label_smoothing", s, explain_rounding),
@@ -99,11 +135,11 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
             Candidate(
                 "F.cross_entropy(z, one-hot probabilities)",
                 on_torch(
-                    lambda x: F.cross_entropy(
+                    lambda x, t, w: F.cross_entropy(
                         x,
-                        tensor(probabilities, s.dtype),
+                        tensor(_probability_target(s, target), s.dtype),
                         weight=w,
-                        reduction=s.reduction,
+                        reduction=reduction,
                         label_smoothing=s.label_smoothing,
                     )
                 ),
@@ -115,24 +151,38 @@ def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
         candidates.append(
             Candidate(
                 "−(t · F.log_softmax(z, dim=1)).sum(dim=1), reduced by hand",
-                on_torch(lambda x: _reduce_by_hand(-(t * F.log_softmax(x, dim=1)).sum(dim=1), s.reduction)),
+                on_torch(lambda x, t, w: _reduce_by_hand(-(t * F.log_softmax(x, dim=1)).sum(dim=1), reduction)),
                 _manual_soft_explainer(s, explain_rounding),
                 id="ce_soft_by_hand",
             )
         )
-    if n_classes == 2:
-        candidates.append(_two_class_bridge(s, z, probabilities, explain_denominator))
-    reference_row = Row(
-        "hand-written cross_entropy (NumPy float64)",
-        "float64",
-        reference,
-        reference_grad,
-        0.0,
-        True,
-        REFERENCE,
-        REFERENCE,
-    )
-    return build_table(reference, reference_grad, s.dtype, reference_row, candidates)
+    if z.shape[1] == 2:
+        candidates.append(_two_class_bridge(s, z, target, reduction, explain_denominator))
+    return candidates
+
+
+def _index_shares(t: torch.Tensor, w: torch.Tensor | None, ignore_index: int, dtype: torch.dtype) -> torch.Tensor:
+    """Each sample's share of the 'mean' denominator in the dtype: w[y] (1 without weights), 0 where ignored."""
+    kept = t != ignore_index
+    if w is None:
+        return kept.to(dtype)
+    return torch.where(kept, w[torch.where(kept, t, 0)], 0)
+
+
+def _smoothed_mean_of_each_sample(
+    x: torch.Tensor, t: torch.Tensor, w: torch.Tensor | None, s: MulticlassScenario
+) -> torch.Tensor:
+    """cross_entropy(..., label_smoothing=ε, reduction='mean') of each sample alone, for class indices.
+
+    torch reduces the NLL term and the smoothing term Σ_c w_c·(−log q_c) before it adds them,
+    (1 − ε)·NLL_mean + (ε/C)·smooth_mean (LossNLL.cpp, cross_entropy_loss_label_smoothing), so dividing its 'none'
+    output by w_y would round differently; these are its own operations, with each sample's mean taken alone.
+    """
+    shares = _index_shares(t, w, s.ignore_index, x.dtype)
+    log_q = F.log_softmax(x, dim=1)
+    nll = F.nll_loss(log_q, t, weight=w, ignore_index=s.ignore_index, reduction="none") / shares
+    smooth = -(log_q if w is None else log_q * w).sum(dim=1).masked_fill(t == s.ignore_index, 0.0)
+    return (1 - s.label_smoothing) * nll + smooth / shares * (s.label_smoothing / x.shape[1])
 
 
 def _smoothing_explainer(what: str, s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
@@ -167,20 +217,18 @@ def _denominator_explainer(
     s: MulticlassScenario, target: np.ndarray, reference: np.ndarray, otherwise: Callable[[np.ndarray], str]
 ) -> Callable[[np.ndarray], str]:
     positions = int(np.prod(np.shape(target)[:1]))
-    kept = target != s.ignore_index if s.target_is_index else np.ones(positions, dtype=bool)
-    index_denominator = (
-        float(hw.pick_targets(s.logits, target, s.weight, s.ignore_index, 1)[1].sum())
-        if s.target_is_index
-        else positions
-    )
 
     def explain(value: np.ndarray) -> str:
-        if s.reduction == "mean" and s.target_is_index and index_denominator == 0:
+        if s.reduction != "mean" or not s.target_is_index:
+            return otherwise(value)
+        kept = target != s.ignore_index
+        index_denominator = float(hw.pick_targets(s.logits, target, s.weight, s.ignore_index, 1)[1].sum())
+        if index_denominator == 0:
             return (
                 "With class indices, 'mean' divides by Σ w[y_n] over the positions not ignored, which is 0 here, "
                 f"so the reference is 0/0 = nan; this call divides by the N = {positions} positions instead."
             )
-        if s.reduction == "mean" and s.target_is_index and index_denominator != positions:
+        if index_denominator != positions:
             parts = []
             if s.weight is not None:
                 parts.append("the class weights of the targets")
@@ -224,24 +272,26 @@ def _probability_target(s: MulticlassScenario, target: np.ndarray) -> np.ndarray
 
 
 def _two_class_bridge(
-    s: MulticlassScenario, z: np.ndarray, probabilities: np.ndarray, explain: Callable[[np.ndarray], str]
+    s: MulticlassScenario, z: np.ndarray, target: np.ndarray, reduction: str, explain: Callable[[np.ndarray], str]
 ) -> Candidate:
     """BCE with logits on z1 − z0 with target t1 (smoothed as CE would): softmax([z0, z1])[1] = σ(z1 − z0)."""
-    t1 = probabilities[:, 1] * (1 - max(s.label_smoothing, 0.0)) + max(s.label_smoothing, 0.0) / 2
-    w0, w1 = (1.0, 1.0) if s.weight is None else (float(s.weight[0]), float(s.weight[1]))
-    kept = probabilities.sum(axis=1) > 0 if s.target_is_index else np.ones(len(t1), dtype=bool)
-    element_weight = tensor(w0 * kept, s.dtype)
-    pos_weight = tensor(w1 / w0, s.dtype)
-    target = tensor(t1, s.dtype)
+
+    def bce(x: torch.Tensor) -> torch.Tensor:
+        probabilities = _probability_target(s, target)
+        t1 = probabilities[:, 1] * (1 - max(s.label_smoothing, 0.0)) + max(s.label_smoothing, 0.0) / 2
+        w0, w1 = (1.0, 1.0) if s.weight is None else (float(s.weight[0]), float(s.weight[1]))
+        kept = probabilities.sum(axis=1) > 0 if s.target_is_index else np.ones(len(t1), dtype=bool)
+        return F.binary_cross_entropy_with_logits(
+            x[:, 1] - x[:, 0],
+            tensor(t1, s.dtype),
+            weight=tensor(w0 * kept, s.dtype),
+            pos_weight=tensor(w1 / w0, s.dtype),
+            reduction=reduction,
+        )
+
     return Candidate(
         "F.binary_cross_entropy_with_logits(z[:, 1] − z[:, 0], t1, weight=w0, pos_weight=w1/w0)",
-        lambda: evaluate(
-            lambda x: F.binary_cross_entropy_with_logits(
-                x[:, 1] - x[:, 0], target, weight=element_weight, pos_weight=pos_weight, reduction=s.reduction
-            ),
-            z,
-            s.dtype,
-        ),
+        lambda: evaluate(bce, z, s.dtype),
         explain,
         id="bce_two_class",
     )
