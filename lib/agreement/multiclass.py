@@ -18,10 +18,14 @@ from lib.agreement.table import (
     TOLERANCES,
     AgreementTable,
     Candidate,
+    Cells,
+    Reasons,
     Row,
-    agrees,
+    agrees_elementwise,
+    always,
     build_table,
-    rounding_explainer,
+    one_cell,
+    rounding_reasons,
 )
 from lib.losses import decomposition
 from lib.losses import handwritten as hw
@@ -71,7 +75,9 @@ def multiclass_candidates(s: MulticlassScenario, reference: np.ndarray, each_sam
     """Every implementation the table compares with the reference, each with its id and its reason-giver.
 
     With ``each_sample`` every sample (row of z) is its own batch of one: each call still runs once over the whole
-    batch, and its value n equals, to the last bit, what torch gives for the scenario holding sample n alone.
+    batch, and its value n equals, to the last bit, what torch gives for the scenario holding sample n alone. The
+    reason-givers always describe the scenario's batch; a grid explains its positions with :func:`multiclass_reasons`
+    of one position's scenario.
     """
     z = np.asarray(s.logits, dtype=np.float64)
     target = s.typed_target()
@@ -101,38 +107,38 @@ def multiclass_candidates(s: MulticlassScenario, reference: np.ndarray, each_sam
             return on_torch(lambda x, t, w: _smoothed_mean_of_each_sample(x, t, w, s))
         return by_index(call)
 
+    reasons = multiclass_reasons(s)
+
+    def candidate(implementation: str, run: Callable[[], tuple[np.ndarray, np.ndarray]], id: str) -> Candidate:
+        explain = one_cell(reasons[id], z, reference, s.dtype)
+        return Candidate(implementation, run, explain, id=id, reasons=reasons[id])
+
     options = {"label_smoothing": s.label_smoothing, "reduction": reduction}
     options |= {"ignore_index": s.ignore_index} if s.target_is_index else {}
-    explain_rounding = rounding_explainer(z, s.dtype, reference)
-    explain_denominator = _denominator_explainer(s, target, reference, explain_rounding)
-    explain_one_hot = _denominator_explainer(s, target, reference, _smoothed_zero_rows_explainer(s, explain_rounding))
     candidates = [
-        Candidate(
+        candidate(
             f"F.cross_entropy(z, {'class indices' if s.target_is_index else 'probabilities'})",
             cross_entropy(lambda x, t, w: F.cross_entropy(x, t, weight=w, **options)),
-            explain_rounding,
-            id="ce",
+            "ce",
         ),
-        Candidate(
+        candidate(
             "nn.CrossEntropyLoss()(z, target)",
             cross_entropy(lambda x, t, w: nn.CrossEntropyLoss(weight=w, **options)(x, t)),
-            explain_rounding,
-            id=CE_MODULE,
+            CE_MODULE,
         ),
     ]
     if s.target_is_index:
         candidates += [
-            Candidate(
+            candidate(
                 "F.nll_loss(F.log_softmax(z, dim=1), y)",
                 by_index(
                     lambda x, t, w: F.nll_loss(
                         F.log_softmax(x, dim=1), t, weight=w, ignore_index=s.ignore_index, reduction=reduction
                     )
                 ),
-                _smoothing_explainer("NLLLoss has no label_smoothing", s, explain_rounding),
-                id="nll_log_softmax",
+                "nll_log_softmax",
             ),
-            Candidate(
+            candidate(
                 "F.cross_entropy(z, one-hot probabilities)",
                 on_torch(
                     lambda x, t, w: F.cross_entropy(
@@ -143,22 +149,41 @@ def multiclass_candidates(s: MulticlassScenario, reference: np.ndarray, each_sam
                         label_smoothing=s.label_smoothing,
                     )
                 ),
-                explain_one_hot,
-                id="ce_one_hot",
+                "ce_one_hot",
             ),
         ]
     else:
         candidates.append(
-            Candidate(
+            candidate(
                 "−(t · F.log_softmax(z, dim=1)).sum(dim=1), reduced by hand",
                 on_torch(lambda x, t, w: _reduce_by_hand(-(t * F.log_softmax(x, dim=1)).sum(dim=1), reduction)),
-                _manual_soft_explainer(s, explain_rounding),
-                id="ce_soft_by_hand",
+                "ce_soft_by_hand",
             )
         )
     if z.shape[1] == 2:
-        candidates.append(_two_class_bridge(s, z, target, reduction, explain_denominator))
+        candidates.append(
+            candidate(
+                "F.binary_cross_entropy_with_logits(z[:, 1] − z[:, 0], t1, weight=w0, pos_weight=w1/w0)",
+                lambda: evaluate(_two_class_bridge(s, target, reduction), z, s.dtype),
+                "bce_two_class",
+            )
+        )
     return candidates
+
+
+def multiclass_reasons(s: MulticlassScenario) -> dict[str, Reasons]:
+    """Why each row disagrees, by row id, for cells that are batches of this scenario's shape, target and options
+    (only their logits and values differ). What depends on the scenario alone is worked out once."""
+    target = s.typed_target()
+    one_hot = _denominator_reasons(s, target, _smoothed_zero_rows_reasons(s, rounding_reasons))
+    return {
+        "ce": rounding_reasons,
+        CE_MODULE: rounding_reasons,
+        "nll_log_softmax": _smoothing_reasons("NLLLoss has no label_smoothing", s, rounding_reasons),
+        "ce_one_hot": one_hot,
+        "ce_soft_by_hand": _manual_soft_reasons(s, rounding_reasons),
+        "bce_two_class": _denominator_reasons(s, target, rounding_reasons),
+    }
 
 
 def _index_shares(t: torch.Tensor, w: torch.Tensor | None, ignore_index: int, dtype: torch.dtype) -> torch.Tensor:
@@ -185,82 +210,85 @@ def _smoothed_mean_of_each_sample(
     return (1 - s.label_smoothing) * nll + smooth / shares * (s.label_smoothing / x.shape[1])
 
 
-def _smoothing_explainer(what: str, s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
-    def explain(value: np.ndarray) -> str:
-        if s.label_smoothing > 0:
-            eps, classes = s.label_smoothing, s.logits.shape[1]
-            raw = "one-hot" if s.target_is_index else "t"
-            smoothed = (1 - eps) * _probability_target(s, np.asarray(s.target))[0] + eps / classes
-            where = " for the first sample" if len(s.logits) > 1 else ""
-            return (
-                f"{what}: it scores the raw target while CrossEntropyLoss(label_smoothing={eps:g}) scores "
-                f"(1 − ε)·{raw} + ε/C = {1 - eps:.3g}·{raw} + {eps / classes:.3g}, "
-                f"here t̃ = ({', '.join(f'{v:.4g}' for v in smoothed)}){where}."
-            )
-        return otherwise(value)
+def _smoothing_reasons(what: str, s: MulticlassScenario, otherwise: Reasons) -> Reasons:
+    if s.label_smoothing <= 0:
+        return otherwise
 
-    return explain
+    def sentence() -> str:
+        eps, classes = s.label_smoothing, s.logits.shape[1]
+        raw = "one-hot" if s.target_is_index else "t"
+        smoothed = (1 - eps) * _probability_target(s, np.asarray(s.target))[0] + eps / classes
+        where = " for the first sample" if len(s.logits) > 1 else ""
+        return (
+            f"{what}: it scores the raw target while CrossEntropyLoss(label_smoothing={eps:g}) scores "
+            f"(1 − ε)·{raw} + ε/C = {1 - eps:.3g}·{raw} + {eps / classes:.3g}, "
+            f"here t̃ = ({', '.join(f'{v:.4g}' for v in smoothed)}){where}."
+        )
+
+    return always(sentence)
 
 
-def _manual_soft_explainer(s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
-    def explain(value: np.ndarray) -> str:
-        if s.weight is not None and not np.allclose(s.weight, 1.0):
-            return (
+def _manual_soft_reasons(s: MulticlassScenario, otherwise: Reasons) -> Reasons:
+    if s.weight is not None and not np.allclose(s.weight, 1.0):
+        return always(
+            lambda: (
                 "The hand-reduced formula has no class weights: CrossEntropyLoss multiplies each −t_c·log q_c by w_c."
             )
-        return _smoothing_explainer("The hand-reduced formula does no label smoothing", s, otherwise)(value)
+        )
+    return _smoothing_reasons("The hand-reduced formula does no label smoothing", s, otherwise)
 
-    return explain
 
-
-def _denominator_explainer(
-    s: MulticlassScenario, target: np.ndarray, reference: np.ndarray, otherwise: Callable[[np.ndarray], str]
-) -> Callable[[np.ndarray], str]:
-    positions = int(np.prod(np.shape(target)[:1]))
-
-    def explain(value: np.ndarray) -> str:
-        if s.reduction != "mean" or not s.target_is_index:
-            return otherwise(value)
-        kept = target != s.ignore_index
-        index_denominator = float(hw.pick_targets(s.logits, target, s.weight, s.ignore_index, 1)[1].sum())
-        if index_denominator == 0:
-            return (
+def _denominator_reasons(s: MulticlassScenario, target: np.ndarray, otherwise: Reasons) -> Reasons:
+    """With class indices 'mean' divides by Σ w[y_n]; probability targets and BCE divide by N."""
+    if s.reduction != "mean" or not s.target_is_index:
+        return otherwise
+    positions = len(target)
+    kept = target != s.ignore_index
+    index_denominator = float(hw.pick_targets(s.logits, target, s.weight, s.ignore_index, 1)[1].sum())
+    if index_denominator == 0:
+        return always(
+            lambda: (
                 "With class indices, 'mean' divides by Σ w[y_n] over the positions not ignored, which is 0 here, "
                 f"so the reference is 0/0 = nan; this call divides by the N = {positions} positions instead."
             )
-        if index_denominator != positions:
-            parts = []
-            if s.weight is not None:
-                parts.append("the class weights of the targets")
-            if not kept.all():
-                parts.append(f"{int((~kept).sum())} ignored position(s) left out")
-            rescaled = float(value) * positions / index_denominator
-            reason = (
-                f"With class indices, 'mean' divides by Σ w[y_n] = {index_denominator:g} ({' and '.join(parts)}); "
-                f"with probability targets (and in BCE) it divides by the N = {positions} positions, ignored ones "
-                f"included: {float(value):.4f} × {positions}/{index_denominator:g} = {rescaled:.4f}."
-            )
-            if agrees(rescaled, reference, TOLERANCES[s.dtype]):
-                return reason
-            return reason + " The rest of the gap: " + otherwise(np.asarray(rescaled))
-        return otherwise(value)
+        )
+    if index_denominator == positions:
+        return otherwise
+    parts = []
+    if s.weight is not None:
+        parts.append("the class weights of the targets")
+    if not kept.all():
+        parts.append(f"{int((~kept).sum())} ignored position(s) left out")
 
-    return explain
+    def reasons(cells: Cells) -> list[str]:
+        rescaled = cells.values * positions / index_denominator
+        rest = ~agrees_elementwise(rescaled, cells.reference, TOLERANCES[cells.dtype]).all(axis=1)
+        sentences = [
+            f"With class indices, 'mean' divides by Σ w[y_n] = {index_denominator:g} ({' and '.join(parts)}); "
+            f"with probability targets (and in BCE) it divides by the N = {positions} positions, ignored ones "
+            f"included: {value:.4f} × {positions}/{index_denominator:g} = {value_rescaled:.4f}."
+            for value, value_rescaled in zip(cells.values[:, 0], rescaled[:, 0], strict=True)
+        ]
+        gaps = iter(otherwise(cells.subset(rest, rescaled)))
+        return [
+            sentence + " The rest of the gap: " + next(gaps) if far else sentence
+            for sentence, far in zip(sentences, rest, strict=True)
+        ]
+
+    return reasons
 
 
-def _smoothed_zero_rows_explainer(s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
+def _smoothed_zero_rows_reasons(s: MulticlassScenario, otherwise: Reasons) -> Reasons:
     """One-hot rows of ignored positions are all zero, but label smoothing still adds ε/C to each class."""
-
-    def explain(value: np.ndarray) -> str:
-        if s.label_smoothing > 0 and np.any(np.asarray(s.target) == s.ignore_index):
-            return (
-                "An ignored position becomes an all-zero probability row, but label smoothing still turns it into "
-                f"ε/C = {s.label_smoothing / s.logits.shape[1]:.3g} per class, so it adds to the loss; "
+    if s.label_smoothing > 0 and np.any(np.asarray(s.target) == s.ignore_index):
+        return always(
+            lambda: (
+                "An ignored position becomes an all-zero probability row, but label smoothing still turns it "
+                f"into ε/C = {s.label_smoothing / s.logits.shape[1]:.3g} per class, so it adds to the loss; "
                 "with class indices it contributes nothing."
             )
-        return otherwise(value)
-
-    return explain
+        )
+    return otherwise
 
 
 def _probability_target(s: MulticlassScenario, target: np.ndarray) -> np.ndarray:
@@ -272,8 +300,8 @@ def _probability_target(s: MulticlassScenario, target: np.ndarray) -> np.ndarray
 
 
 def _two_class_bridge(
-    s: MulticlassScenario, z: np.ndarray, target: np.ndarray, reduction: str, explain: Callable[[np.ndarray], str]
-) -> Candidate:
+    s: MulticlassScenario, target: np.ndarray, reduction: str
+) -> Callable[[torch.Tensor], torch.Tensor]:
     """BCE with logits on z1 − z0 with target t1 (smoothed as CE would): softmax([z0, z1])[1] = σ(z1 − z0)."""
 
     def bce(x: torch.Tensor) -> torch.Tensor:
@@ -289,12 +317,7 @@ def _two_class_bridge(
             reduction=reduction,
         )
 
-    return Candidate(
-        "F.binary_cross_entropy_with_logits(z[:, 1] − z[:, 0], t1, weight=w0, pos_weight=w1/w0)",
-        lambda: evaluate(bce, z, s.dtype),
-        explain,
-        id="bce_two_class",
-    )
+    return bce
 
 
 def _reduce_by_hand(per_position: torch.Tensor, reduction: str) -> torch.Tensor:
