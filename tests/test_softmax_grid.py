@@ -35,9 +35,7 @@ def sampled_positions(grid) -> list[int]:
     rng = np.random.default_rng(3)
     size = grid.values.size
     return [
-        p
-        for k in range(grid.lesson.logits.shape[1])
-        for p in (k * size, k * size + rng.integers(size), (k + 1) * size - 1)
+        p for k in range(grid.logits.shape[1]) for p in (k * size, k * size + rng.integers(size), (k + 1) * size - 1)
     ]
 
 
@@ -50,13 +48,13 @@ def test_logit_values_are_the_sliders_decimals_exactly():
 def test_section_k_moves_logit_k_and_keeps_the_others_at_the_scenarios_values():
     scenario = SCENARIOS["K = 10 at T = 0.1"]
     grid = softmax_grid(scenario, logit_values())
-    assert grid.lesson.logits.shape == (10 * 401, 10)
+    assert grid.logits.shape == (10 * 401, 10)
     for k in range(10):
         at = grid.position(k, 2.55)
-        assert at in range(*grid.section(k).indices(grid.lesson.logits.shape[0]))
-        assert grid.lesson.logits[at, k] == 2.55
-        assert np.array_equal(np.delete(grid.lesson.logits[at], k), np.delete(scenario.logits, k))
-        assert np.array_equal(grid.lesson.logits[grid.section(k), k], logit_values())
+        assert at in range(*grid.section(k).indices(grid.logits.shape[0]))
+        assert grid.logits[at, k] == 2.55
+        assert np.array_equal(np.delete(grid.logits[at], k), np.delete(scenario.logits, k))
+        assert np.array_equal(grid.logits[grid.section(k), k], logit_values())
     assert grid.position(3, 11.0) == grid.section(3).stop - 1 and grid.position(3, 0.024) == grid.position(3, 0.0)
 
 
@@ -67,7 +65,7 @@ def test_grid_equals_the_one_position_lesson_and_agreement_table(name, dtype):
     grid = softmax_grid(scenario, logit_values())
     a = grid.agreement
     for position in sampled_positions(grid):
-        one = replace(scenario, logits=grid.lesson.logits[position])
+        one = replace(scenario, logits=grid.logits[position])
         lesson = softmax_lesson(one)
         for field in ("probabilities", "contributions", "grad", "loss", "log_sum_exp", "target_logit"):
             expected = np.ravel(getattr(lesson, field))
@@ -92,7 +90,7 @@ def test_grid_equals_the_one_position_lesson_and_agreement_table(name, dtype):
 def test_handwritten_columns_match_torch_in_float64_at_every_position(target, reduction):
     scenario = SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 0.5, target, 0.1, WEIGHTS, reduction, "float64")
     grid = softmax_grid(scenario, logit_values())
-    scaled, targets = scenario.batch(grid.lesson.logits)
+    scaled, targets = scenario.batch(grid.logits)
     assert_matches(grid.lesson.probabilities, F.softmax(t64(scaled), dim=1))
     assert_matches(grid.lesson.log_sum_exp, torch.logsumexp(t64(scaled), dim=1))
     for position in range(len(scaled)):
@@ -108,7 +106,7 @@ def test_handwritten_columns_match_torch_in_float64_at_every_position(target, re
 def test_the_module_row_is_torchs_batch_of_one_in_the_dtype_at_every_position_value_and_autograd():
     scenario = replace(SCENARIOS["weighted, smoothed mean"], dtype="float16")
     grid = softmax_grid(scenario, logit_values())
-    scaled, targets = scenario.batch(grid.lesson.logits)
+    scaled, targets = scenario.batch(grid.logits)
     module = torch.nn.CrossEntropyLoss(weight=torch.tensor(WEIGHTS, dtype=torch.float16), label_smoothing=0.1)
     values = grid.agreement.values[grid.agreement.row(CE_MODULE)]
     for position in range(len(scaled)):

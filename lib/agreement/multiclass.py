@@ -64,9 +64,9 @@ class MulticlassScenario:
 
 def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
     """Hand-written CE against F.cross_entropy, nn.CrossEntropyLoss, NLL on log_softmax and, for C = 2, BCE."""
-    z = np.asarray(s.logits, dtype=np.float64)
-    reference = hw.cross_entropy(z, s.typed_target(), **s.reference_options())
-    reference_grad = decomposition.cross_entropy_grad(z, s.typed_target(), **s.reference_options())
+    z, target = np.asarray(s.logits, dtype=np.float64), s.typed_target()
+    reference = hw.cross_entropy(z, target, **s.reference_options())
+    reference_grad = decomposition.cross_entropy_grad(z, target, **s.reference_options())
     reference_row = Row(REFERENCE_IMPLEMENTATION, "float64", reference, reference_grad, 0.0, True, REFERENCE, REFERENCE)
     return build_table(reference, reference_grad, s.dtype, reference_row, multiclass_candidates(s, reference))
 

@@ -85,6 +85,7 @@ class Cells:
 
     @classmethod
     def single(cls, value: np.ndarray, reference: np.ndarray, logits: np.ndarray, dtype: str) -> Cells:
+        """A table row's whole batch as the one cell."""
         value, reference = np.broadcast_arrays(np.asarray(value, dtype=np.float64), reference)
         return cls(value.reshape(1, -1), reference.reshape(1, -1), np.reshape(logits, (1, -1)), dtype)
 

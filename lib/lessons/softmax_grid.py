@@ -45,6 +45,11 @@ class SoftmaxGrid:
     """The agreement table per position: values (rows, P); grads (rows, P, K)."""
 
     @property
+    def logits(self) -> np.ndarray:
+        """(P, K): the logits at each position."""
+        return self.lesson.logits
+
+    @property
     def autograd_grad(self) -> np.ndarray:
         """(P, K): torch autograd's ∂L/∂(z/T) of ``nn.CrossEntropyLoss`` in the scenario's dtype."""
         return self.agreement.grads[self.agreement.row(CE_MODULE)]
