@@ -5,10 +5,9 @@ rerun the server."""
 import numpy as np
 import streamlit as st
 
-from lib.agreement.multiclass import CE_MODULE
 from lib.lessons.snippets import ce_snippet
 from lib.lessons.softmax import SoftmaxScenario, normalised_target
-from lib.lessons.softmax_grid import SOFTMAX_LOGITS, SoftmaxGrid, softmax_grid
+from lib.lessons.softmax_grid import LOGIT_STEP, SoftmaxGrid, logit_values, softmax_grid
 from lib.losses import handwritten as hw
 from lib.losses.torch_losses import DTYPES
 from lib.view import palette
@@ -21,7 +20,7 @@ MAX_CLASSES = 10
 DEFAULT_LOGITS = (2.0, 1.0, 0.1, -0.5, 0.5, -1.0, 1.5, -2.0, 0.0, 0.8)
 CLASSES = IntParam("k", 3, 2, MAX_CLASSES)
 LOGITS = [NumberParam(f"z{k}", DEFAULT_LOGITS[k], -10.0, 10.0) for k in range(MAX_CLASSES)]
-LOGIT_STEP = 0.05
+LOGIT_VALUES = logit_values()
 TEMPERATURE = NumberParam("temp", 1.0, 0.1, 5.0)
 TARGET_KIND = ChoiceParam("target", "index", ("index", "soft", "ignored"))
 SOFT_TARGET = [NumberParam(f"t{k}", 1.0 if k == 0 else 0.0, 0.0, 1.0) for k in range(MAX_CLASSES)]
@@ -77,7 +76,7 @@ def logits_panel(k, temperature, target, smoothing, weight, reduction, dtype) ->
     """The live panel over the K logits. A committed logit reruns only this: a new table (the other logits'
     sections depend on it), Copy as PyTorch and the link."""
     params = LOGITS[:k]
-    logits = tuple(lp.value(PANEL, param, SOFTMAX_LOGITS) for param in params)
+    logits = tuple(lp.value(PANEL, param, LOGIT_VALUES) for param in params)
     payload = panel_payload(logits, temperature, target, smoothing, weight, reduction, dtype, widgets.presenting())
     current = {param.key: z for param, z in zip(params, logits, strict=True)}
     lp.show(PANEL, params, payload, current, current)
@@ -101,38 +100,38 @@ def scenario(logits, temperature, target, smoothing, weight, reduction, dtype) -
 @st.cache_resource(max_entries=32, show_spinner=False)
 def panel_payload(logits, temperature, target, smoothing, weight, reduction, dtype, present: bool) -> bytes:
     """The panel's bytes, once per scenario (going back to an earlier one finds them here)."""
-    grid = softmax_grid(scenario(logits, temperature, target, smoothing, weight, reduction, dtype), SOFTMAX_LOGITS)
+    grid = softmax_grid(scenario(logits, temperature, target, smoothing, weight, reduction, dtype), LOGIT_VALUES)
     return ce_panel(grid).payload({f"z{c}": z for c, z in enumerate(logits)}, present)
 
 
 def ce_panel(grid: SoftmaxGrid) -> lp.Panel:
-    s = grid.scenario
+    s, lesson = grid.scenario, grid.lesson
     k = grid.logits.shape[1]
     classes = range(k)
     t = s.temperature
-    ignored = s.ignored
+    ignored = lesson.ignored
     weighted = s.weight is not None
-    autograd = grid.agreement.grads[grid.agreement.row(CE_MODULE)]
-    sample = grid.contributions.sum(axis=1)
+    autograd = grid.autograd_grad
+    sample = lesson.contributions.sum(axis=1)
     columns = {
         **{f"z_{c}": grid.logits[:, c] for c in classes},
-        **{f"q_{c}": grid.probabilities[:, c] for c in classes},
-        **{f"a_{c}": grid.contributions[:, c] for c in classes},
-        **{f"g_{c}": grid.grad[:, c] for c in classes},
+        **{f"q_{c}": lesson.probabilities[:, c] for c in classes},
+        **{f"a_{c}": lesson.contributions[:, c] for c in classes},
+        **{f"g_{c}": lesson.grad[:, c] for c in classes},
         **{f"autograd_{c}": autograd[:, c] for c in classes},
-        **{f"t_{c}": np.full(grid.loss.shape, grid.target_distribution[c]) for c in classes},
-        "loss": grid.loss,
+        **{f"t_{c}": np.full(lesson.loss.shape, lesson.target_distribution[c]) for c in classes},
+        "loss": lesson.loss,
         "sample": sample,
-        "lse": grid.log_sum_exp,
-        "target_logit": grid.target_logit,
+        "lse": lesson.log_sum_exp,
+        "target_logit": lesson.target_logit,
     }
     if k == 2:
-        scaled = grid.logits / t
+        scaled = lesson.scaled_logits
         columns |= {"zs_0": scaled[:, 0], "zs_1": scaled[:, 1], "bridge": hw.sigmoid(scaled[:, 1] - scaled[:, 0])}
     lines = []
     if not ignored and not weighted:
         lines.append("ℓ = log Σ_k e^(z_k/T) − Σ_k t̃_k·z_k/T = {lse:5} − ({target_logit:5}) = {sample}")
-    shown = [c for c in classes if np.any(grid.contributions[:, c] != 0)]
+    shown = [c for c in classes if np.any(lesson.contributions[:, c] != 0)]
     terms = " + ".join(f"{{a_{c}:4}}" for c in shown) or "0"
     lines.append(f"ℓ_sample = Σ_k −a_k·log q_k = {terms} = {{sample}}")
     body = lp.metrics(
@@ -176,7 +175,7 @@ def ce_panel(grid: SoftmaxGrid) -> lp.Panel:
             )
         )
     names = tuple(f"k={c}" for c in classes)
-    target_text = ", ".join(f"{value:.3g}" for value in grid.target_distribution)
+    target_text = ", ".join(f"{value:.3g}" for value in lesson.target_distribution)
     charts = [
         lp.PanelChart(
             "softmax q per class, and the target t̃",
@@ -198,7 +197,7 @@ def ce_panel(grid: SoftmaxGrid) -> lp.Panel:
             "class k",
             "loss share (nats)",
             (0.0, 1.0),
-            axis_range(grid.contributions, include=(0.0,), pad=0.25),
+            axis_range(lesson.contributions, include=(0.0,), pad=0.25),
             "Bars of each class's share of the loss −a_k·log q_k: ("
             + ", ".join(f"{{a_{c}:4}}" for c in classes)
             + "); they add up to the sample's loss {sample}.",
@@ -209,7 +208,7 @@ def ce_panel(grid: SoftmaxGrid) -> lp.Panel:
             "class k",
             "∂L/∂(z/T)",
             (0.0, 1.0),
-            axis_range(grid.grad, autograd, include=(0.0,), pad=0.25),
+            axis_range(lesson.grad, autograd, include=(0.0,), pad=0.25),
             "Bars of the gradient ∂L/∂(z/T) per class from the formula (q·Σa − a)/D: ("
             + ", ".join(f"{{g_{c}:4}}" for c in classes)
             + f"); torch autograd in {s.dtype} is marked on each bar.",
@@ -223,8 +222,8 @@ def ce_panel(grid: SoftmaxGrid) -> lp.Panel:
             "the loss as the logit you move changes",
             "the logit being moved, zₖ",
             "loss ℓ",
-            (SOFTMAX_LOGITS[0], SOFTMAX_LOGITS[-1]),
-            axis_range(grid.loss, include=(0.0,), pad=0.05),
+            (LOGIT_VALUES[0], LOGIT_VALUES[-1]),
+            axis_range(lesson.loss, include=(0.0,), pad=0.05),
             "The loss as one logit moves over −10 to 10 with the others held; the current point is at ℓ = {loss}.",
             curves=(
                 lp.Curve(lp.SLIDER, "loss", "ℓ as this logit moves, the others held", palette.LOSS, along_slider=True),

@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from oracle import t64
 
 from lib.agreement.binary import BinaryScenario, binary_agreement
-from lib.agreement.multiclass import CE_MODULE, MulticlassScenario, multiclass_agreement
-from lib.agreement.table import REFERENCE, agrees, difference
+from lib.agreement.multiclass import CE_MODULE, MulticlassScenario, multiclass_agreement, multiclass_reasons
+from lib.agreement.table import REFERENCE, Cells, agrees, difference
 from lib.losses import handwritten as hw
 from lib.losses.torch_losses import DTYPES, evaluate, sigmoid_saturation_logit
 
@@ -163,3 +163,26 @@ def test_the_smoothing_reason_for_class_indices_smooths_the_one_hot():
     scenario = MulticlassScenario(np.array([[1.0, 0.5, -0.2]]), np.array([2]), label_smoothing=0.3)
     reason = next(row.reason for row in multiclass_agreement(scenario).rows if row.id == "nll_log_softmax")
     assert "(1 − ε)·one-hot + ε/C = 0.7·one-hot + 0.1" in reason and "t̃ = (0.1, 0.1, 0.8)" in reason
+
+
+def test_the_multiclass_rounding_reason_names_the_first_logit_the_dtype_moves():
+    table = multiclass_agreement(MulticlassScenario(np.array([[100.3, 99.1]]), np.array([0]), dtype="bfloat16"))
+    ce = row(table, "F.cross_entropy(z, class")
+    assert not ce.agrees and "8 significant bits" in ce.reason
+    assert "(z = 100.3 is stored as 100.5)" in ce.reason
+
+
+def test_a_reason_giver_in_cells_form_gives_each_cell_the_sentence_of_its_own_table():
+    logits = np.array([[100.3, 99.1], [0.5, 0.2], [2.0, -1.0]])
+    scenarios = [MulticlassScenario(z[None], np.array([0]), np.array([2.0, 4.0]), dtype="bfloat16") for z in logits]
+    tables = [multiclass_agreement(scenario) for scenario in scenarios]
+    rows = [next(r for r in table.rows if r.id == "ce_one_hot") for table in tables]
+    cells = Cells(
+        np.array([[float(r.value)] for r in rows]),
+        np.array([[float(table.reference)] for table in tables]),
+        logits,
+        "bfloat16",
+    )
+    assert multiclass_reasons(scenarios[0])["ce_one_hot"](cells) == [r.reason for r in rows]
+    assert "The rest of the gap: bfloat16 keeps 8 significant bits" in rows[0].reason
+    assert "Σ w[y_n] = 2" in rows[1].reason and "The rest of the gap" not in rows[1].reason

@@ -375,3 +375,19 @@ def test_cross_entropy_with_indices_equals_cross_entropy_with_one_hot_probabilit
     np.testing.assert_allclose(
         hw.cross_entropy(z, y), hw.cross_entropy(z, np.eye(z.shape[1])[y]), rtol=1e-12, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("kind", ["indices", "probabilities"])
+def test_cross_entropy_per_sample_equals_each_batch_of_one_to_the_last_bit(reduction, kind):
+    rng = np.random.default_rng(7)
+    z = random_logits(rng, (60, 4), scale=5.0)
+    if kind == "indices":
+        target = rng.integers(0, 4, 60)
+        target[::7] = -100
+    else:
+        target = rng.dirichlet(np.ones(4), 60)
+    options = {"weight": np.array([0.3, 2.0, 1.7, 4.9]), "reduction": reduction, "label_smoothing": 0.1}
+    each = hw.cross_entropy_per_sample(z, target, **options)
+    one_by_one = [hw.cross_entropy(z[n : n + 1], target[n : n + 1], **options) for n in range(60)]
+    assert np.array_equal(each, np.ravel(one_by_one), equal_nan=True)

@@ -1,5 +1,6 @@
-"""The softmax panel's table holds, at every position of every logit's section, the one-sample page's numbers:
-lib's and torch's."""
+"""The Softmax page's grid holds, at every position of its K sections, the numbers of the one-position page."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,127 +10,119 @@ from oracle import assert_matches, t64
 
 from lib.agreement.multiclass import CE_MODULE, multiclass_agreement
 from lib.lessons.softmax import SoftmaxScenario, softmax_lesson
-from lib.lessons.softmax_grid import SOFTMAX_LOGITS, section_logits, softmax_grid
+from lib.lessons.softmax_grid import logit_values, softmax_grid
 from lib.losses.torch_losses import DTYPES
 
-LOGITS = np.array([2.0, 1.0, 0.1, -0.5, 0.5, -1.0, 1.5, -2.0, 0.0, 0.8])
-CASES = {
-    "class index": {"target": 0},
-    "soft target": {"target": np.array([0.2, 0.5, 0.3])},
-    "ignored": {"target": -100},
-    "smoothing": {"target": 1, "label_smoothing": 0.2},
-    "weights": {"target": 2, "weight": np.array([3.0, 0.5, 2.0])},
-    "soft, smoothed and weighted": {"target": np.array([0.6, 0.4, 0.0]), "label_smoothing": 0.1, "weight": np.ones(3)},
-}
 ULPS = {"float64": 2**-52, "float32": 2**-23, "float16": 2**-10, "bfloat16": 2**-7}
+WEIGHTS = np.array([0.5, 2.0, 3.0])
+SCENARIOS = {
+    "class index": SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 1.0, 0),
+    "weighted, smoothed mean": SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 0.5, 2, 0.1, WEIGHTS, "mean"),
+    "ignored, mean": SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 1.0, -100, 0.1, WEIGHTS, "mean"),
+    "ignored, sum": SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 1.0, -100, 0.1, None, "sum"),
+    "soft, none": SoftmaxScenario(np.array([1.0, -0.5, 0.3, 2.0]), 2.0, np.array([0.1, 0.6, 0.3, 0.0]), 0.1),
+    "K = 2 bridge, weighted": SoftmaxScenario(np.array([0.5, -1.0]), 0.5, 1, 0.2, np.array([0.5, 3.0]), "mean"),
+    "K = 2 bridge, soft, sum": SoftmaxScenario(np.array([0.5, -1.0]), 1.0, np.array([0.3, 0.7]), 0.0, None, "sum"),
+    "K = 10 at T = 0.1": SoftmaxScenario(
+        np.array([2.0, 1.0, 0.1, -0.5, 0.5, -1.0, 1.5, -2.0, 0.0, 0.8]), 0.1, 7, 0.1, np.linspace(0.5, 3, 10)
+    ),
+}
+"""Class-index, soft and ignored targets, ε > 0, class weights, every reduction, the two-class bridge and K = 10."""
 
 
-def sampled_positions(grid, count: int = 4) -> list[int]:
-    """A few positions of every section, its first and last among them."""
-    rng = np.random.default_rng(19)
-    picked = []
-    for k in range(grid.logits.shape[1]):
-        section = grid.section(k)
-        picked += [section.start, section.stop - 1, *rng.integers(section.start, section.stop, count)]
-    return picked
+def sampled_positions(grid) -> list[int]:
+    """The first, the last and one other position of every section."""
+    rng = np.random.default_rng(3)
+    size = grid.values.size
+    return [
+        p for k in range(grid.logits.shape[1]) for p in (k * size, k * size + rng.integers(size), (k + 1) * size - 1)
+    ]
 
 
-def scenario(case: str, reduction: str = "mean", dtype: str = "float32", temperature: float = 1.5) -> SoftmaxScenario:
-    return SoftmaxScenario(LOGITS[:3], temperature, reduction=reduction, dtype=dtype, **CASES[case])
+def test_logit_values_are_the_sliders_decimals_exactly():
+    values = logit_values()
+    assert values.size == 401 and values[0] == -10.0 and values[-1] == 10.0
+    assert values[251] == 2.55 and 0.05 in values and -9.95 in values and 0.0 in values
 
 
-def test_the_logit_values_hold_the_decimals_a_link_names():
-    assert SOFTMAX_LOGITS.size == 401 and SOFTMAX_LOGITS[0] == -10.0 and SOFTMAX_LOGITS[-1] == 10.0
-    assert 2.55 in SOFTMAX_LOGITS and -0.05 in SOFTMAX_LOGITS and 0.1 in SOFTMAX_LOGITS
-
-
-def test_section_k_moves_logit_k_and_holds_the_others_at_the_scenario():
-    grid = softmax_grid(scenario("class index"))
-    for k in range(3):
-        rows = grid.logits[grid.section(k)]
-        assert np.array_equal(rows[:, k], SOFTMAX_LOGITS)
-        others = np.delete(rows, k, axis=1)
-        assert np.array_equal(others, np.broadcast_to(np.delete(LOGITS[:3], k), others.shape))
-        assert grid.logits[grid.position(k, 2.55), k] == 2.55
-
-
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("case", list(CASES))
-def test_every_position_shows_the_one_sample_lesson(case, reduction):
-    grid = softmax_grid(scenario(case, reduction))
-    for position in sampled_positions(grid):
-        one = softmax_lesson(replace_logits(scenario(case, reduction), grid.logits[position]))
-        np.testing.assert_allclose(grid.loss[position], np.ravel(one.loss)[0], rtol=4e-16, equal_nan=True)
-        np.testing.assert_allclose(grid.grad[position], one.grad, rtol=4e-16, atol=1e-300, equal_nan=True)
-        np.testing.assert_array_equal(grid.probabilities[position], one.probabilities)
-        np.testing.assert_array_equal(grid.contributions[position], one.contributions)
-        assert grid.log_sum_exp[position] == one.log_sum_exp
-        assert grid.target_logit[position] == one.target_logit
-        np.testing.assert_array_equal(grid.target_distribution, one.target_distribution)
-
-
-def replace_logits(s: SoftmaxScenario, logits: np.ndarray) -> SoftmaxScenario:
-    return SoftmaxScenario(logits, s.temperature, s.target, s.label_smoothing, s.weight, s.reduction, s.dtype)
+def test_section_k_moves_logit_k_and_keeps_the_others_at_the_scenarios_values():
+    scenario = SCENARIOS["K = 10 at T = 0.1"]
+    grid = softmax_grid(scenario, logit_values())
+    assert grid.logits.shape == (10 * 401, 10)
+    for k in range(10):
+        at = grid.position(k, 2.55)
+        assert at in range(*grid.section(k).indices(grid.logits.shape[0]))
+        assert grid.logits[at, k] == 2.55
+        assert np.array_equal(np.delete(grid.logits[at], k), np.delete(scenario.logits, k))
+        assert np.array_equal(grid.logits[grid.section(k), k], logit_values())
+    assert grid.position(3, 11.0) == grid.section(3).stop - 1 and grid.position(3, 0.024) == grid.position(3, 0.0)
 
 
 @pytest.mark.parametrize("dtype", list(DTYPES))
-@pytest.mark.parametrize("reduction", ["mean", "sum"])
-@pytest.mark.parametrize("case", list(CASES))
-def test_every_agreement_row_equals_the_one_sample_table_with_its_reason(case, reduction, dtype):
-    grid = softmax_grid(scenario(case, reduction, dtype))
-    for position in sampled_positions(grid, 2):
-        table = multiclass_agreement(
-            replace_logits(scenario(case, reduction, dtype), grid.logits[position]).agreement()
-        )
-        assert grid.agreement.ids == tuple(row.id for row in table.rows)
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_grid_equals_the_one_position_lesson_and_agreement_table(name, dtype):
+    scenario = replace(SCENARIOS[name], dtype=dtype)
+    grid = softmax_grid(scenario, logit_values())
+    a = grid.agreement
+    for position in sampled_positions(grid):
+        one = replace(scenario, logits=grid.logits[position])
+        lesson = softmax_lesson(one)
+        for field in ("probabilities", "contributions", "grad", "loss", "log_sum_exp", "target_logit"):
+            expected = np.ravel(getattr(lesson, field))
+            assert_matches(np.ravel(getattr(grid.lesson, field)[position]), expected, rtol=2 * ULPS["float64"], atol=0)
+        assert np.array_equal(grid.lesson.target_distribution, lesson.target_distribution)
+        table = multiclass_agreement(one.agreement())
+        assert a.ids == tuple(row.id for row in table.rows)
+        assert a.implementations == tuple(row.implementation for row in table.rows)
+        assert a.dtypes == tuple(row.dtype for row in table.rows)
         for index, row in enumerate(table.rows):
-            value = grid.agreement.values[index, position]
-            np.testing.assert_allclose(value, float(np.ravel(row.value)[0]), rtol=2 * ULPS[row.dtype], equal_nan=True)
-            if value == float(np.ravel(row.value)[0]):
-                assert grid.agreement.agrees[index, position] == row.agrees
-                expected = "" if row.agrees or index == 0 else row.reason
-                assert grid.agreement.reason(row.id, position) == expected
+            value = a.values[index, position]
+            np.testing.assert_allclose(value, float(row.value), rtol=2 * ULPS[row.dtype], atol=0, equal_nan=True)
+            if np.array_equal(value, float(row.value), equal_nan=True):
+                assert a.agrees[index, position] == row.agrees
+                assert a.reason(row.id, position) == ("" if row.agrees or index == 0 else row.reason)
+        autograd = next(row for row in table.rows if row.id == CE_MODULE).grad[0]
+        np.testing.assert_allclose(grid.autograd_grad[position], autograd, rtol=2 * ULPS[dtype], atol=0, equal_nan=True)
 
 
-def test_two_classes_add_the_bce_bridge_row_and_it_agrees_everywhere_in_float64():
-    grid = softmax_grid(SoftmaxScenario(np.array([0.5, -1.25]), 1.0, 1, dtype="float64"))
-    assert grid.agreement.ids[-1] == "bce_two_class"
-    assert grid.agreement.agrees.all()
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("target", [1, np.array([0.2, 0.5, 0.3])])
+def test_handwritten_columns_match_torch_in_float64_at_every_position(target, reduction):
+    scenario = SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 0.5, target, 0.1, WEIGHTS, reduction, "float64")
+    grid = softmax_grid(scenario, logit_values())
+    scaled, targets = scenario.batch(grid.logits)
+    assert_matches(grid.lesson.probabilities, F.softmax(t64(scaled), dim=1))
+    assert_matches(grid.lesson.log_sum_exp, torch.logsumexp(t64(scaled), dim=1))
+    for position in range(len(scaled)):
+        z = t64(scaled[position : position + 1]).requires_grad_(True)
+        loss = F.cross_entropy(
+            z, t64(targets[position : position + 1]), t64(WEIGHTS), reduction=reduction, label_smoothing=0.1
+        )
+        loss.sum().backward()
+        assert_matches(grid.lesson.loss[position], loss.detach().reshape(()))
+        assert_matches(grid.lesson.grad[position], z.grad[0])
 
 
-def test_ten_classes_hold_ten_sections_of_401_positions():
-    grid = softmax_grid(SoftmaxScenario(LOGITS, 1.0, 3, 0.1, np.linspace(0.5, 3, 10)))
-    assert grid.logits.shape == (4010, 10) and grid.section(9) == slice(3609, 4010)
+def test_the_module_row_is_torchs_batch_of_one_in_the_dtype_at_every_position_value_and_autograd():
+    scenario = replace(SCENARIOS["weighted, smoothed mean"], dtype="float16")
+    grid = softmax_grid(scenario, logit_values())
+    scaled, targets = scenario.batch(grid.logits)
+    module = torch.nn.CrossEntropyLoss(weight=torch.tensor(WEIGHTS, dtype=torch.float16), label_smoothing=0.1)
+    values = grid.agreement.values[grid.agreement.row(CE_MODULE)]
+    for position in range(len(scaled)):
+        z = torch.tensor(scaled[position : position + 1], dtype=torch.float16, requires_grad=True)
+        loss = module(z, torch.as_tensor(targets[position : position + 1]))
+        loss.backward()
+        assert values[position] == loss.item()
+        assert np.array_equal(grid.autograd_grad[position], z.grad[0].double().numpy())
 
 
-@pytest.mark.parametrize("case", ["class index", "soft target", "weights", "smoothing"])
-def test_handwritten_columns_match_torch_in_float64_at_every_position(case):
-    s = scenario(case, "sum")
-    grid = softmax_grid(s)
-    z = t64(grid.logits / s.temperature).requires_grad_(True)
-    target = torch.as_tensor(s.target) if np.ndim(s.target) else torch.tensor(s.target)
-    target = target.expand(z.shape[0], *target.shape) if target.ndim else target.expand(z.shape[0])
-    weight = None if s.weight is None else t64(s.weight)
-    loss = F.cross_entropy(z, target, weight=weight, label_smoothing=s.label_smoothing, reduction="none")
-    loss.sum().backward()
-    assert_matches(grid.loss, loss)
-    assert_matches(grid.grad, z.grad)
-    assert_matches(grid.probabilities, F.softmax(z.detach(), 1))
-    assert_matches(grid.log_sum_exp, torch.logsumexp(z.detach(), 1))
-
-
-@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
-def test_the_autograd_column_is_torch_autograd_in_the_dtype_for_each_position(dtype):
-    s = scenario("weights", "mean", dtype, temperature=1.0)
-    grid = softmax_grid(s)
-    autograd = grid.agreement.grads[grid.agreement.row(CE_MODULE)]
-    for position in sampled_positions(grid, 1):
-        z = torch.tensor(grid.logits[position][None], dtype=DTYPES[dtype], requires_grad=True)
-        weight = torch.tensor(s.weight, dtype=DTYPES[dtype])
-        torch.nn.CrossEntropyLoss(weight=weight)(z, torch.tensor([2])).backward()
-        np.testing.assert_allclose(autograd[position], z.grad[0].double().numpy(), rtol=2 * ULPS[dtype], atol=1e-7)
-
-
-def test_section_logits_builds_the_blocks_from_any_values():
-    table = section_logits(np.array([1.0, 2.0]), np.array([-1.0, 0.0, 1.0]))
-    assert table.tolist() == [[-1, 2], [0, 2], [1, 2], [1, -1], [1, 0], [1, 1]]
+def test_with_class_weights_the_one_hot_row_gives_each_positions_own_numbers():
+    grid = softmax_grid(replace(SCENARIOS["weighted, smoothed mean"], label_smoothing=0.0), logit_values())
+    row = grid.agreement.row("ce_one_hot")
+    assert not grid.agreement.agrees[row, grid.section(0)].any()
+    low, high = grid.position(0, -10.0), grid.position(0, 10.0)
+    for position in (low, high):
+        value = grid.agreement.values[row, position]
+        assert f"{value:.4f} × 1/3 = {value / 3:.4f}" in grid.agreement.reason("ce_one_hot", position)
+    assert grid.agreement.reason("ce_one_hot", low) != grid.agreement.reason("ce_one_hot", high)

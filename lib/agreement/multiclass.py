@@ -18,10 +18,14 @@ from lib.agreement.table import (
     TOLERANCES,
     AgreementTable,
     Candidate,
+    Cells,
+    Reasons,
     Row,
-    agrees,
+    agrees_elementwise,
+    always,
     build_table,
-    rounding_explainer,
+    one_cell,
+    rounding_reasons,
 )
 from lib.losses import decomposition
 from lib.losses import handwritten as hw
@@ -29,6 +33,7 @@ from lib.losses.torch_losses import evaluate, tensor
 
 CE_MODULE = "ce_module"
 """The id of the ``nn.CrossEntropyLoss`` row, whose autograd gradient the Softmax page shows."""
+REFERENCE_IMPLEMENTATION = "hand-written cross_entropy (NumPy float64)"
 
 
 @dataclass(frozen=True)
@@ -47,192 +52,243 @@ class MulticlassScenario:
     def __post_init__(self) -> None:
         object.__setattr__(self, "target_is_index", np.shape(self.target) != np.shape(self.logits))
 
+    def reference_options(self) -> dict:
+        """The keyword arguments of the hand-written cross_entropy (ignore_index only for class indices)."""
+        options = {"weight": self.weight, "label_smoothing": self.label_smoothing, "reduction": self.reduction}
+        return options | ({"ignore_index": self.ignore_index} if self.target_is_index else {})
 
-REFERENCE_IMPLEMENTATION = "hand-written cross_entropy (NumPy float64)"
-TARGET_WEIGHT_MEANS = ("ce", CE_MODULE, "nll_log_softmax")
-"""The rows whose 'mean' over class indices divides by Σ w[y_n] of the positions kept; every other row's 'mean'
-(probability targets, BCE, a mean by hand) divides by the number of positions."""
-
-
-def scenario_target(s: MulticlassScenario) -> np.ndarray:
-    """The target as the losses take it: int64 class indices, or float64 probabilities."""
-    return np.asarray(s.target, dtype=np.int64 if s.target_is_index else np.float64)
-
-
-def reference_options(s: MulticlassScenario) -> dict:
-    """The hand-written cross_entropy's keyword arguments for the scenario."""
-    options = {"weight": s.weight, "label_smoothing": s.label_smoothing, "reduction": s.reduction}
-    return options | {"ignore_index": s.ignore_index} if s.target_is_index else options
+    def typed_target(self) -> np.ndarray:
+        """The target as int64 class indices or float64 probabilities."""
+        return np.asarray(self.target, dtype=np.int64 if self.target_is_index else np.float64)
 
 
 def multiclass_agreement(s: MulticlassScenario) -> AgreementTable:
     """Hand-written CE against F.cross_entropy, nn.CrossEntropyLoss, NLL on log_softmax and, for C = 2, BCE."""
-    z = np.asarray(s.logits, dtype=np.float64)
-    target, options = scenario_target(s), reference_options(s)
-    reference = hw.cross_entropy(z, target, **options)
-    reference_grad = decomposition.cross_entropy_grad(z, target, **options)
+    z, target = np.asarray(s.logits, dtype=np.float64), s.typed_target()
+    reference = hw.cross_entropy(z, target, **s.reference_options())
+    reference_grad = decomposition.cross_entropy_grad(z, target, **s.reference_options())
     reference_row = Row(REFERENCE_IMPLEMENTATION, "float64", reference, reference_grad, 0.0, True, REFERENCE, REFERENCE)
     return build_table(reference, reference_grad, s.dtype, reference_row, multiclass_candidates(s, reference))
 
 
-def multiclass_candidates(s: MulticlassScenario, reference: np.ndarray) -> list[Candidate]:
+def multiclass_candidates(s: MulticlassScenario, reference: np.ndarray, each_sample: bool = False) -> list[Candidate]:
     """Every implementation the table compares with the reference, each with its id and its reason-giver.
 
-    Tensors are made when a call first runs, and a reason-giver reads the scenario's logits and the reference when
-    it explains, not when it is built: a grid points one set of candidates at each of its positions in turn
-    (:func:`lib.lessons.softmax_grid.softmax_grid`)."""
+    With ``each_sample`` every sample (row of z) is its own batch of one: each call still runs once over the whole
+    batch, and its value n equals, to the last bit, what torch gives for the scenario holding sample n alone. The
+    reason-givers always describe the scenario's batch; a grid explains its positions with :func:`multiclass_reasons`
+    of one position's scenario.
+    """
     z = np.asarray(s.logits, dtype=np.float64)
-    target = scenario_target(s)
+    target = s.typed_target()
+    reduction = "none" if each_sample else s.reduction
 
     @cache
-    def torch_inputs() -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
-        """The class weights, the target and the target as probabilities, in the dtype (indices stay int64)."""
-        w = None if s.weight is None else tensor(s.weight, s.dtype)
+    def torch_inputs() -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The target and the class weights as tensors, made when a call first runs (a grid builds the candidates
+        of many one-position scenarios only for their reason-givers)."""
         t = torch.as_tensor(target) if s.target_is_index else tensor(target, s.dtype)
-        return w, t, tensor(_probability_target(s, target), s.dtype)
+        return t, None if s.weight is None else tensor(s.weight, s.dtype)
 
     def on_torch(call: Callable[..., torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
         return lambda: evaluate(lambda x: call(x, *torch_inputs()), z, s.dtype)
 
-    options = {"label_smoothing": s.label_smoothing, "reduction": s.reduction}
-    if s.target_is_index:
-        options["ignore_index"] = s.ignore_index
-    explain_rounding = rounding_explainer(z, s.dtype, reference)
-    explain_denominator = _denominator_explainer(s, target, reference, explain_rounding)
-    explain_one_hot = _denominator_explainer(s, target, reference, _smoothed_zero_rows_explainer(s, explain_rounding))
+    def by_index(call: Callable[..., torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        """A class-index loss, called with ``reduction``; each sample's 'mean' divides its 'none' value by its
+        share of the denominator, as torch's nll_loss does for a batch of one."""
+        if each_sample and s.reduction == "mean":
+            return on_torch(lambda x, t, w: call(x, t, w) / _index_shares(t, w, s.ignore_index, x.dtype))
+        return on_torch(call)
+
+    def cross_entropy(call: Callable[..., torch.Tensor]) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        if not s.target_is_index:
+            return on_torch(call)
+        if each_sample and s.reduction == "mean" and s.label_smoothing > 0:
+            return on_torch(lambda x, t, w: _smoothed_mean_of_each_sample(x, t, w, s))
+        return by_index(call)
+
+    reasons = multiclass_reasons(s)
+
+    def candidate(implementation: str, run: Callable[[], tuple[np.ndarray, np.ndarray]], id: str) -> Candidate:
+        explain = one_cell(reasons[id], z, reference, s.dtype)
+        return Candidate(implementation, run, explain, id=id, reasons=reasons[id])
+
+    options = {"label_smoothing": s.label_smoothing, "reduction": reduction}
+    options |= {"ignore_index": s.ignore_index} if s.target_is_index else {}
     candidates = [
-        Candidate(
+        candidate(
             f"F.cross_entropy(z, {'class indices' if s.target_is_index else 'probabilities'})",
-            on_torch(lambda x, w, t, one_hot: F.cross_entropy(x, t, weight=w, **options)),
-            explain_rounding,
-            id="ce",
+            cross_entropy(lambda x, t, w: F.cross_entropy(x, t, weight=w, **options)),
+            "ce",
         ),
-        Candidate(
+        candidate(
             "nn.CrossEntropyLoss()(z, target)",
-            on_torch(lambda x, w, t, one_hot: nn.CrossEntropyLoss(weight=w, **options)(x, t)),
-            explain_rounding,
-            id=CE_MODULE,
+            cross_entropy(lambda x, t, w: nn.CrossEntropyLoss(weight=w, **options)(x, t)),
+            CE_MODULE,
         ),
     ]
     if s.target_is_index:
         candidates += [
-            Candidate(
+            candidate(
                 "F.nll_loss(F.log_softmax(z, dim=1), y)",
-                on_torch(
-                    lambda x, w, t, one_hot: F.nll_loss(
-                        F.log_softmax(x, dim=1), t, weight=w, ignore_index=s.ignore_index, reduction=s.reduction
+                by_index(
+                    lambda x, t, w: F.nll_loss(
+                        F.log_softmax(x, dim=1), t, weight=w, ignore_index=s.ignore_index, reduction=reduction
                     )
                 ),
-                _smoothing_explainer("NLLLoss has no label_smoothing", s, explain_rounding),
-                id="nll_log_softmax",
+                "nll_log_softmax",
             ),
-            Candidate(
+            candidate(
                 "F.cross_entropy(z, one-hot probabilities)",
                 on_torch(
-                    lambda x, w, t, one_hot: F.cross_entropy(
-                        x, one_hot, weight=w, reduction=s.reduction, label_smoothing=s.label_smoothing
+                    lambda x, t, w: F.cross_entropy(
+                        x,
+                        tensor(_probability_target(s, target), s.dtype),
+                        weight=w,
+                        reduction=reduction,
+                        label_smoothing=s.label_smoothing,
                     )
                 ),
-                explain_one_hot,
-                id="ce_one_hot",
+                "ce_one_hot",
             ),
         ]
     else:
         candidates.append(
-            Candidate(
+            candidate(
                 "−(t · F.log_softmax(z, dim=1)).sum(dim=1), reduced by hand",
-                on_torch(
-                    lambda x, w, t, one_hot: _reduce_by_hand(-(t * F.log_softmax(x, dim=1)).sum(dim=1), s.reduction)
-                ),
-                _manual_soft_explainer(s, explain_rounding),
-                id="ce_soft_by_hand",
+                on_torch(lambda x, t, w: _reduce_by_hand(-(t * F.log_softmax(x, dim=1)).sum(dim=1), reduction)),
+                "ce_soft_by_hand",
             )
         )
     if z.shape[1] == 2:
-        candidates.append(_two_class_bridge(s, z, target, explain_denominator))
+        candidates.append(
+            candidate(
+                "F.binary_cross_entropy_with_logits(z[:, 1] − z[:, 0], t1, weight=w0, pos_weight=w1/w0)",
+                lambda: evaluate(_two_class_bridge(s, target, reduction), z, s.dtype),
+                "bce_two_class",
+            )
+        )
     return candidates
 
 
-def _smoothing_explainer(what: str, s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
-    def explain(value: np.ndarray) -> str:
-        if s.label_smoothing > 0:
-            eps, classes = s.label_smoothing, s.logits.shape[1]
-            raw = "one-hot" if s.target_is_index else "t"
-            smoothed = (1 - eps) * _probability_target(s, np.asarray(s.target))[0] + eps / classes
-            where = " for the first sample" if len(s.logits) > 1 else ""
-            return (
-                f"{what}: it scores the raw target while CrossEntropyLoss(label_smoothing={eps:g}) scores "
-                f"(1 − ε)·{raw} + ε/C = {1 - eps:.3g}·{raw} + {eps / classes:.3g}, "
-                f"here t̃ = ({', '.join(f'{v:.4g}' for v in smoothed)}){where}."
-            )
-        return otherwise(value)
-
-    return explain
+def multiclass_reasons(s: MulticlassScenario) -> dict[str, Reasons]:
+    """Why each row disagrees, by row id, for cells that are batches of this scenario's shape, target and options
+    (only their logits and values differ). What depends on the scenario alone is worked out once."""
+    target = s.typed_target()
+    one_hot = _denominator_reasons(s, target, _smoothed_zero_rows_reasons(s, rounding_reasons))
+    return {
+        "ce": rounding_reasons,
+        CE_MODULE: rounding_reasons,
+        "nll_log_softmax": _smoothing_reasons("NLLLoss has no label_smoothing", s, rounding_reasons),
+        "ce_one_hot": one_hot,
+        "ce_soft_by_hand": _manual_soft_reasons(s, rounding_reasons),
+        "bce_two_class": _denominator_reasons(s, target, rounding_reasons),
+    }
 
 
-def _manual_soft_explainer(s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
-    def explain(value: np.ndarray) -> str:
-        if s.weight is not None and not np.allclose(s.weight, 1.0):
-            return (
+def _index_shares(t: torch.Tensor, w: torch.Tensor | None, ignore_index: int, dtype: torch.dtype) -> torch.Tensor:
+    """Each sample's share of the 'mean' denominator in the dtype: w[y] (1 without weights), 0 where ignored."""
+    kept = t != ignore_index
+    if w is None:
+        return kept.to(dtype)
+    return torch.where(kept, w[torch.where(kept, t, 0)], 0)
+
+
+def _smoothed_mean_of_each_sample(
+    x: torch.Tensor, t: torch.Tensor, w: torch.Tensor | None, s: MulticlassScenario
+) -> torch.Tensor:
+    """cross_entropy(..., label_smoothing=ε, reduction='mean') of each sample alone, for class indices.
+
+    torch reduces the NLL term and the smoothing term Σ_c w_c·(−log q_c) before it adds them,
+    (1 − ε)·NLL_mean + (ε/C)·smooth_mean (LossNLL.cpp, cross_entropy_loss_label_smoothing), so dividing its 'none'
+    output by w_y would round differently; these are its own operations, with each sample's mean taken alone.
+    """
+    shares = _index_shares(t, w, s.ignore_index, x.dtype)
+    log_q = F.log_softmax(x, dim=1)
+    nll = F.nll_loss(log_q, t, weight=w, ignore_index=s.ignore_index, reduction="none") / shares
+    smooth = -(log_q if w is None else log_q * w).sum(dim=1).masked_fill(t == s.ignore_index, 0.0)
+    return (1 - s.label_smoothing) * nll + smooth / shares * (s.label_smoothing / x.shape[1])
+
+
+def _smoothing_reasons(what: str, s: MulticlassScenario, otherwise: Reasons) -> Reasons:
+    if s.label_smoothing <= 0:
+        return otherwise
+
+    def sentence() -> str:
+        eps, classes = s.label_smoothing, s.logits.shape[1]
+        raw = "one-hot" if s.target_is_index else "t"
+        smoothed = (1 - eps) * _probability_target(s, np.asarray(s.target))[0] + eps / classes
+        where = " for the first sample" if len(s.logits) > 1 else ""
+        return (
+            f"{what}: it scores the raw target while CrossEntropyLoss(label_smoothing={eps:g}) scores "
+            f"(1 − ε)·{raw} + ε/C = {1 - eps:.3g}·{raw} + {eps / classes:.3g}, "
+            f"here t̃ = ({', '.join(f'{v:.4g}' for v in smoothed)}){where}."
+        )
+
+    return always(sentence)
+
+
+def _manual_soft_reasons(s: MulticlassScenario, otherwise: Reasons) -> Reasons:
+    if s.weight is not None and not np.allclose(s.weight, 1.0):
+        return always(
+            lambda: (
                 "The hand-reduced formula has no class weights: CrossEntropyLoss multiplies each −t_c·log q_c by w_c."
             )
-        return _smoothing_explainer("The hand-reduced formula does no label smoothing", s, otherwise)(value)
+        )
+    return _smoothing_reasons("The hand-reduced formula does no label smoothing", s, otherwise)
 
-    return explain
 
-
-def _denominator_explainer(
-    s: MulticlassScenario, target: np.ndarray, reference: np.ndarray, otherwise: Callable[[np.ndarray], str]
-) -> Callable[[np.ndarray], str]:
-    positions = int(np.prod(np.shape(target)[:1]))
-
-    def explain(value: np.ndarray) -> str:
-        kept = target != s.ignore_index if s.target_is_index else np.ones(positions, dtype=bool)
-        index_denominator = _target_weight_sum(s, target, kept) if s.target_is_index else positions
-        if s.reduction == "mean" and s.target_is_index and index_denominator == 0:
-            return (
+def _denominator_reasons(s: MulticlassScenario, target: np.ndarray, otherwise: Reasons) -> Reasons:
+    """With class indices 'mean' divides by Σ w[y_n]; probability targets and BCE divide by N."""
+    if s.reduction != "mean" or not s.target_is_index:
+        return otherwise
+    positions = len(target)
+    kept = target != s.ignore_index
+    index_denominator = float(hw.pick_targets(s.logits, target, s.weight, s.ignore_index, 1)[1].sum())
+    if index_denominator == 0:
+        return always(
+            lambda: (
                 "With class indices, 'mean' divides by Σ w[y_n] over the positions not ignored, which is 0 here, "
                 f"so the reference is 0/0 = nan; this call divides by the N = {positions} positions instead."
             )
-        if s.reduction == "mean" and s.target_is_index and index_denominator != positions:
-            parts = []
-            if s.weight is not None:
-                parts.append("the class weights of the targets")
-            if not kept.all():
-                parts.append(f"{int((~kept).sum())} ignored position(s) left out")
-            rescaled = float(value) * positions / index_denominator
-            reason = (
-                f"With class indices, 'mean' divides by Σ w[y_n] = {index_denominator:g} ({' and '.join(parts)}); "
-                f"with probability targets (and in BCE) it divides by the N = {positions} positions, ignored ones "
-                f"included: {float(value):.4f} × {positions}/{index_denominator:g} = {rescaled:.4f}."
-            )
-            if agrees(rescaled, reference, TOLERANCES[s.dtype]):
-                return reason
-            return reason + " The rest of the gap: " + otherwise(np.asarray(rescaled))
-        return otherwise(value)
+        )
+    if index_denominator == positions:
+        return otherwise
+    parts = []
+    if s.weight is not None:
+        parts.append("the class weights of the targets")
+    if not kept.all():
+        parts.append(f"{int((~kept).sum())} ignored position(s) left out")
 
-    return explain
+    def reasons(cells: Cells) -> list[str]:
+        rescaled = cells.values * positions / index_denominator
+        rest = ~agrees_elementwise(rescaled, cells.reference, TOLERANCES[cells.dtype]).all(axis=1)
+        sentences = [
+            f"With class indices, 'mean' divides by Σ w[y_n] = {index_denominator:g} ({' and '.join(parts)}); "
+            f"with probability targets (and in BCE) it divides by the N = {positions} positions, ignored ones "
+            f"included: {value:.4f} × {positions}/{index_denominator:g} = {value_rescaled:.4f}."
+            for value, value_rescaled in zip(cells.values[:, 0], rescaled[:, 0], strict=True)
+        ]
+        gaps = iter(otherwise(cells.subset(rest, rescaled)))
+        return [
+            sentence + " The rest of the gap: " + next(gaps) if far else sentence
+            for sentence, far in zip(sentences, rest, strict=True)
+        ]
+
+    return reasons
 
 
-def _target_weight_sum(s: MulticlassScenario, target: np.ndarray, kept: np.ndarray) -> float:
-    """Σ w[y_n] over the positions kept: what 'mean' divides by with class indices."""
-    weights = np.ones(s.logits.shape[1]) if s.weight is None else np.asarray(s.weight, dtype=np.float64)
-    return float(np.where(kept, weights[np.where(kept, target, 0)], 0.0).sum())
-
-
-def _smoothed_zero_rows_explainer(s: MulticlassScenario, otherwise: Callable[[np.ndarray], str]):
+def _smoothed_zero_rows_reasons(s: MulticlassScenario, otherwise: Reasons) -> Reasons:
     """One-hot rows of ignored positions are all zero, but label smoothing still adds ε/C to each class."""
-
-    def explain(value: np.ndarray) -> str:
-        if s.label_smoothing > 0 and np.any(np.asarray(s.target) == s.ignore_index):
-            return (
-                "An ignored position becomes an all-zero probability row, but label smoothing still turns it into "
-                f"ε/C = {s.label_smoothing / s.logits.shape[1]:.3g} per class, so it adds to the loss; "
+    if s.label_smoothing > 0 and np.any(np.asarray(s.target) == s.ignore_index):
+        return always(
+            lambda: (
+                "An ignored position becomes an all-zero probability row, but label smoothing still turns it "
+                f"into ε/C = {s.label_smoothing / s.logits.shape[1]:.3g} per class, so it adds to the loss; "
                 "with class indices it contributes nothing."
             )
-        return otherwise(value)
-
-    return explain
+        )
+    return otherwise
 
 
 def _probability_target(s: MulticlassScenario, target: np.ndarray) -> np.ndarray:
@@ -244,30 +300,24 @@ def _probability_target(s: MulticlassScenario, target: np.ndarray) -> np.ndarray
 
 
 def _two_class_bridge(
-    s: MulticlassScenario, z: np.ndarray, target: np.ndarray, explain: Callable[[np.ndarray], str]
-) -> Candidate:
+    s: MulticlassScenario, target: np.ndarray, reduction: str
+) -> Callable[[torch.Tensor], torch.Tensor]:
     """BCE with logits on z1 − z0 with target t1 (smoothed as CE would): softmax([z0, z1])[1] = σ(z1 − z0)."""
 
-    def run() -> tuple[np.ndarray, np.ndarray]:
+    def bce(x: torch.Tensor) -> torch.Tensor:
         probabilities = _probability_target(s, target)
         t1 = probabilities[:, 1] * (1 - max(s.label_smoothing, 0.0)) + max(s.label_smoothing, 0.0) / 2
         w0, w1 = (1.0, 1.0) if s.weight is None else (float(s.weight[0]), float(s.weight[1]))
         kept = probabilities.sum(axis=1) > 0 if s.target_is_index else np.ones(len(t1), dtype=bool)
-        element_weight, pos_weight, t = tensor(w0 * kept, s.dtype), tensor(w1 / w0, s.dtype), tensor(t1, s.dtype)
-        return evaluate(
-            lambda x: F.binary_cross_entropy_with_logits(
-                x[:, 1] - x[:, 0], t, weight=element_weight, pos_weight=pos_weight, reduction=s.reduction
-            ),
-            z,
-            s.dtype,
+        return F.binary_cross_entropy_with_logits(
+            x[:, 1] - x[:, 0],
+            tensor(t1, s.dtype),
+            weight=tensor(w0 * kept, s.dtype),
+            pos_weight=tensor(w1 / w0, s.dtype),
+            reduction=reduction,
         )
 
-    return Candidate(
-        "F.binary_cross_entropy_with_logits(z[:, 1] − z[:, 0], t1, weight=w0, pos_weight=w1/w0)",
-        run,
-        explain,
-        id="bce_two_class",
-    )
+    return bce
 
 
 def _reduce_by_hand(per_position: torch.Tensor, reduction: str) -> torch.Tensor:

@@ -3,12 +3,17 @@
 An implementation agrees when |value − reference| ≤ tolerance·max(1, |reference|) element-wise, with the
 tolerance of the dtype it computes in; nan matches only nan and inf only the same inf. When a row disagrees, its
 reason is a sentence computed from the scenario (:mod:`lib.agreement.binary`, :mod:`lib.agreement.multiclass`).
+
+A reason-giver in :class:`Cells` form explains many batches of one scenario at once (a grid's positions, where a
+row may disagree thousands of times): what does not depend on the cell is worked out once, the numbers of every
+cell in one vectorised pass, and a table row's reason is the same function applied to its one cell.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, cached_property
 
 import numpy as np
 
@@ -64,6 +69,52 @@ class Candidate:
     """The dtype it computes in, when not the scenario's (the hand-written forms are always float64)."""
     id: str = ""
     """A short stable name for the row it becomes."""
+    reasons: Reasons | None = None
+    """``explain`` in :class:`Cells` form, where the row has one."""
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Batches of one scenario that a row explains in one pass: cell i computed ``values[i]`` from ``logits[i]``
+    against ``reference[i]`` (each flattened to a row, so cell i of a table is the whole batch)."""
+
+    values: np.ndarray
+    reference: np.ndarray
+    logits: np.ndarray
+    dtype: str
+
+    @classmethod
+    def single(cls, value: np.ndarray, reference: np.ndarray, logits: np.ndarray, dtype: str) -> Cells:
+        """A table row's whole batch as the one cell."""
+        value, reference = np.broadcast_arrays(np.asarray(value, dtype=np.float64), reference)
+        return cls(value.reshape(1, -1), reference.reshape(1, -1), np.reshape(logits, (1, -1)), dtype)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @cached_property
+    def stored(self) -> np.ndarray:
+        """The logits after a round trip through the dtype: what torch computed with."""
+        return rounded(self.logits, self.dtype)
+
+    def subset(self, chosen: np.ndarray, values: np.ndarray) -> Cells:
+        """The ``chosen`` cells with ``values`` in place of theirs (a reason that explains part of a gap)."""
+        return Cells(values[chosen], self.reference[chosen], self.logits[chosen], self.dtype)
+
+
+Reasons = Callable[[Cells], list[str]]
+"""A reason-giver: the sentence for each cell."""
+
+
+def always(sentence: Callable[[], str]) -> Reasons:
+    """The same sentence for every cell, made once, when first needed."""
+    made = cache(sentence)
+    return lambda cells: [made()] * len(cells)
+
+
+def one_cell(reasons: Reasons, logits: np.ndarray, reference: np.ndarray, dtype: str) -> Callable[[np.ndarray], str]:
+    """A table row's reason-giver: ``reasons`` of the one cell its whole batch makes."""
+    return lambda value: reasons(Cells.single(value, reference, logits, dtype))[0]
 
 
 def differences(value: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -119,17 +170,24 @@ def build_table(
 
 
 def rounding_explainer(z: np.ndarray, dtype: str, reference: np.ndarray) -> Callable[[np.ndarray], str]:
-    def explain(value: np.ndarray) -> str:
-        if dtype == "float64":
-            return "Both sides compute the same formula in float64; a gap this size means the formulas differ."
-        flat = np.atleast_1d(z)
-        stored = np.atleast_1d(rounded(flat, dtype))
-        moved = np.flatnonzero(stored != flat)
-        example = f" (z = {flat[moved[0]]:g} is stored as {stored[moved[0]]:g})" if moved.size else ""
-        return (
-            f"{dtype} keeps {SIGNIFICAND_BITS[dtype]} significant bits: the inputs are rounded{example} and so is "
-            f"every step and the result, which moves it by {difference(value, reference):.3g}. Same formula, "
-            "less precision: upcast with .float() or .double() before the loss."
-        )
+    return one_cell(rounding_reasons, z, reference, dtype)
 
-    return explain
+
+def rounding_reasons(cells: Cells) -> list[str]:
+    """Same formula, less precision: the first logit the dtype moves, and how far the value moved."""
+    if cells.dtype == "float64":
+        sentence = "Both sides compute the same formula in float64; a gap this size means the formulas differ."
+        return [sentence] * len(cells)
+    moved = cells.stored != cells.logits
+    first = moved.argmax(axis=1)[:, None]
+    at_first = (
+        np.take_along_axis(cells.logits, first, axis=1)[:, 0],
+        np.take_along_axis(cells.stored, first, axis=1)[:, 0],
+    )
+    gaps = differences(cells.values, cells.reference).max(axis=1, initial=0.0)
+    return [
+        f"{cells.dtype} keeps {SIGNIFICAND_BITS[cells.dtype]} significant bits: the inputs are rounded"
+        f"{f' (z = {z:g} is stored as {stored:g})' if any_moved else ''} and so is every step and the result, which "
+        f"moves it by {gap:.3g}. Same formula, less precision: upcast with .float() or .double() before the loss."
+        for any_moved, z, stored, gap in zip(moved.any(axis=1), *at_first, gaps, strict=True)
+    ]

@@ -21,11 +21,11 @@ GRID_STEPS = 2000
 """Steps of the logit slider over its range: 0.01 over ±10, 0.1 over ±100."""
 
 
-def logit_grid(bound: float) -> np.ndarray:
-    """The logits the slider can take, −bound … bound in GRID_STEPS equal steps, each the double nearest its
-    decimal (k / 100 rather than −10 + k·0.01, so a link's ``z=2`` is the grid's 2.0 exactly)."""
-    per_unit = GRID_STEPS / (2 * bound)
-    return np.arange(-GRID_STEPS // 2, GRID_STEPS // 2 + 1) / per_unit
+def logit_grid(bound: float, steps: int = GRID_STEPS) -> np.ndarray:
+    """The logits a slider can take, −bound … bound in ``steps`` equal steps, each the double nearest its decimal
+    (k / 100 rather than −10 + k·0.01, so a link's ``z=2`` is the grid's 2.0 exactly)."""
+    per_unit = steps / (2 * bound)
+    return np.arange(-steps // 2, steps // 2 + 1) / per_unit
 
 
 @dataclass(frozen=True)

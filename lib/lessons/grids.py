@@ -4,7 +4,8 @@ While a slider is dragged the browser shows, at each position, numbers that lib 
 vectorised pass: the hand-written values (one NumPy call over the grid) and each agreement row's torch value in
 the chosen dtype (one torch call per implementation over the grid), with the reason sentence of every row that
 disagrees at that position. The numbers at any position equal those of the one-position scenario: the tests check
-sampled positions against torch and against :func:`lib.agreement.binary.binary_agreement`.
+sampled positions against torch and against :func:`lib.agreement.binary.binary_agreement`. The Softmax page's grid,
+built on :func:`agreement_grid` too, is in :mod:`lib.lessons.softmax_grid`.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ class AgreementGrid:
     values: np.ndarray
     """(rows, positions): each implementation's value; row 0 is the float64 reference."""
     grads: np.ndarray
-    """(rows, positions, …): torch autograd's ∂ℓ/∂z where the row has one (one value per logit of a position), else
-    nan."""
+    """(rows, positions, …): torch autograd's ∂ℓ/∂z at each position (one number per position for BCE, K for
+    cross-entropy) where the row has one, else nan."""
     differences: np.ndarray
     agrees: np.ndarray
     reason_index: np.ndarray
@@ -56,16 +57,20 @@ class AgreementGrid:
         return "" if index == NO_REASON else self.reasons[index]
 
 
+Explain = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``explain(disagrees, values)``, both (candidates, positions): the reason sentence of each candidate at each
+position where it disagrees (an object array, None elsewhere), each that of the one-position scenario's table."""
+
+
 def agreement_grid(
     reference: np.ndarray,
     reference_grad: np.ndarray,
     dtype: str,
     reference_implementation: str,
     candidates: list[Candidate],
-    candidates_at: Callable[[int], list[Candidate]],
+    explain: Explain,
 ) -> AgreementGrid:
-    """Run each candidate once over the whole grid; ``candidates_at(i)`` gives the one-position candidates whose
-    reason-givers explain a disagreement at position i (built only where some row disagrees)."""
+    """Run each candidate once over the whole grid, then ``explain`` each row where it disagrees."""
     tolerance = TOLERANCES[dtype]
     values, grads = [reference], [reference_grad]
     for candidate in candidates:
@@ -76,11 +81,9 @@ def agreement_grid(
     agreeing = agrees_elementwise(value_table, reference, tolerance)
     reason_index = np.full(value_table.shape, NO_REASON, dtype=np.int64)
     reasons: dict[str, int] = {}
-    for position in np.flatnonzero(~agreeing.all(axis=0)):
-        here = candidates_at(int(position))
-        for row in np.flatnonzero(~agreeing[:, position]):
-            sentence = here[row - 1].explain(np.asarray(value_table[row, position]))
-            reason_index[row, position] = reasons.setdefault(sentence, len(reasons))
+    sentences = explain(~agreeing[1:], value_table[1:])
+    for row, position in zip(*np.nonzero(~agreeing[1:]), strict=True):
+        reason_index[row + 1, position] = reasons.setdefault(sentences[row, position], len(reasons))
     return AgreementGrid(
         ids=(REFERENCE, *(c.id for c in candidates)),
         implementations=(reference_implementation, *(c.implementation for c in candidates)),
@@ -134,9 +137,15 @@ def binary_grid(logits: np.ndarray, target: float, weight: float, pos_weight: fl
     whole = BinaryScenario(z, y, weight, pos_weight, "none", dtype)
     lesson = binary_lesson(whole)
 
-    def candidates_at(position: int) -> list[Candidate]:
-        one = BinaryScenario(np.array(z[position]), np.array(target), weight, pos_weight, "mean", dtype)
-        return binary_candidates(one, np.asarray(lesson.per_row_loss[position]))
+    def explain(disagrees: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Position by position: the one-position candidates are built once where some row disagrees."""
+        sentences = np.full(disagrees.shape, None, dtype=object)
+        for position in np.flatnonzero(disagrees.any(axis=0)):
+            one = BinaryScenario(np.array(z[position]), np.array(target), weight, pos_weight, "mean", dtype)
+            here = binary_candidates(one, np.asarray(lesson.per_row_loss[position]))
+            for row in np.flatnonzero(disagrees[:, position]):
+                sentences[row, position] = here[row].explain(np.asarray(values[row, position]))
+        return sentences
 
     agreement = agreement_grid(
         lesson.per_row_loss,
@@ -144,7 +153,7 @@ def binary_grid(logits: np.ndarray, target: float, weight: float, pos_weight: fl
         dtype,
         REFERENCE_IMPLEMENTATION,
         binary_candidates(whole, lesson.per_row_loss),
-        candidates_at,
+        explain,
     )
     probability = to_numpy(torch.sigmoid(tensor(z, dtype)))
     return BinaryGrid(whole, lesson, probability, agreement)

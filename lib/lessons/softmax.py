@@ -28,22 +28,19 @@ class SoftmaxScenario:
     dtype: str = "float32"
     ignore_index: int = -100
 
-    def batch(self) -> tuple[np.ndarray, np.ndarray]:
-        """The batch of one that the losses see: z / T of shape (1, K), and the target as a class index of shape
-        (1,) (int64) or probabilities of shape (1, K)."""
-        scaled = (np.asarray(self.logits, dtype=np.float64) / self.temperature)[None, :]
+    def batch(self, logits: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The batch that the losses see: z / T of shape (P, K), and the target of each row as class indices of
+        shape (P,) (int64) or probabilities of shape (P, K). Without ``logits`` it is the scenario's batch of one;
+        with logits of shape (P, K) each row is a sample of its own with the scenario's target (a grid's positions).
+        """
+        z = np.atleast_2d(np.asarray(self.logits if logits is None else logits, dtype=np.float64))
         if np.ndim(self.target) == 0:
-            return scaled, np.array([int(self.target)], dtype=np.int64)
-        return scaled, np.asarray(self.target, dtype=np.float64)[None, :]
+            return z / self.temperature, np.full(len(z), int(self.target), dtype=np.int64)
+        return z / self.temperature, np.tile(np.asarray(self.target, dtype=np.float64), (len(z), 1))
 
-    @property
-    def ignored(self) -> bool:
-        """A class-index target equal to ignore_index: the sample contributes nothing."""
-        return np.ndim(self.target) == 0 and int(self.target) == self.ignore_index
-
-    def agreement(self) -> MulticlassScenario:
-        """The agreement engine's scenario: the batch of one against its target."""
-        scaled, target = self.batch()
+    def agreement(self, logits: np.ndarray | None = None) -> MulticlassScenario:
+        """The agreement engine's scenario: the batch of one (or the rows of ``logits``) against its target."""
+        scaled, target = self.batch(logits)
         return MulticlassScenario(
             scaled, target, self.weight, self.ignore_index, self.label_smoothing, self.reduction, self.dtype
         )
@@ -51,7 +48,11 @@ class SoftmaxScenario:
 
 @dataclass(frozen=True)
 class SoftmaxLesson:
-    """One sample of K logits at temperature T against a class index or a distribution."""
+    """One sample of K logits at temperature T against a class index or a distribution.
+
+    :func:`softmax_lesson_at_each` gives it for many samples at once: there every field but target_distribution and
+    ignored has a leading axis of positions, and loss is each sample's reduced loss, shape (P,).
+    """
 
     logits: np.ndarray
     scaled_logits: np.ndarray
@@ -64,54 +65,67 @@ class SoftmaxLesson:
     loss: np.ndarray
     grad: np.ndarray
     """∂L/∂(z/T) of the reduced loss: (q·Σa − a) / D."""
-    log_sum_exp: float
-    target_logit: float
+    log_sum_exp: float | np.ndarray
+    target_logit: float | np.ndarray
     """Σ_k t̃_k·(z/T)_k: the target's logit (z_y for a hard, unsmoothed target)."""
     ignored: bool
 
 
 def softmax_lesson(s: SoftmaxScenario) -> SoftmaxLesson:
     """Everything the cross-entropy page shows for the scenario's one sample."""
-    scaled, target = s.batch()
-    options = {"weight": s.weight, "ignore_index": s.ignore_index, "label_smoothing": s.label_smoothing}
-    smoothed = target_distribution(s)
+    each = softmax_lesson_at_each(s, np.asarray(s.logits, dtype=np.float64)[None, :])
     return SoftmaxLesson(
-        logits=np.asarray(s.logits, dtype=np.float64),
-        scaled_logits=scaled[0],
-        probabilities=hw.softmax(scaled[0], 0),
-        target_distribution=smoothed,
-        contributions=dc.ce_contributions(scaled, target, **options)[0],
-        loss=hw.cross_entropy(scaled, target, reduction=s.reduction, **options),
-        grad=dc.cross_entropy_grad(scaled, target, reduction=s.reduction, **options)[0],
-        log_sum_exp=float(log_sum_exp(scaled)[0]),
-        target_logit=float(target_logit(scaled, smoothed)[0]),
-        ignored=s.ignored,
+        logits=each.logits[0],
+        scaled_logits=each.scaled_logits[0],
+        probabilities=each.probabilities[0],
+        target_distribution=each.target_distribution,
+        contributions=each.contributions[0],
+        loss=each.loss if s.reduction == "none" else each.loss[0],
+        grad=each.grad[0],
+        log_sum_exp=float(each.log_sum_exp[0]),
+        target_logit=float(each.target_logit[0]),
+        ignored=each.ignored,
     )
 
 
-def target_distribution(s: SoftmaxScenario) -> np.ndarray:
-    """The target as K probabilities after label smoothing, t̃ = (1 − ε)·t + ε/K: one-hot for a class index, all
-    zero for an ignored one (it contributes nothing)."""
-    _, target = s.batch()
-    n_classes = np.size(s.logits)
-    if s.ignored:
-        return np.zeros(n_classes)
-    hard = np.eye(n_classes)[target[0]] if target.ndim == 1 else target[0]
+def softmax_lesson_at_each(s: SoftmaxScenario, logits: np.ndarray) -> SoftmaxLesson:
+    """The lesson of the scenario with each row of ``logits`` (P, K) as its one sample, in one vectorised pass.
+
+    Each position's numbers equal those of :func:`softmax_lesson` for the scenario holding that row: the loss is
+    each batch of one's reduced loss (:func:`hw.cross_entropy_per_sample`) and the gradient each one's ∂L/∂(z/T).
+    """
+    scaled, target = s.batch(logits)
+    n_classes = scaled.shape[1]
+    ignored = np.ndim(s.target) == 0 and s.target == s.ignore_index
+    if ignored:
+        hard = np.zeros(n_classes)
+    elif np.ndim(s.target) == 0:
+        hard = np.eye(n_classes)[s.target]
+    else:
+        hard = np.asarray(s.target, dtype=np.float64)
+    options = {"weight": s.weight, "ignore_index": s.ignore_index, "label_smoothing": s.label_smoothing}
     epsilon = max(s.label_smoothing, 0.0)
-    return hard * (1.0 - epsilon) + epsilon / n_classes
-
-
-def target_logit(scaled: np.ndarray, smoothed: np.ndarray) -> np.ndarray:
-    """Σ_k t̃_k·x_k of each row: the target's own logit (x_y for an unsmoothed class index)."""
-    return (scaled * smoothed).sum(axis=1)
-
-
-def log_sum_exp(scaled: np.ndarray) -> np.ndarray:
-    """log Σ_k e^(x_k) of each row, read off log-softmax: max_k x_k − log q at the largest x (exact where e^x
-    would overflow)."""
-    log_q = hw.log_softmax(scaled, 1)
-    hot = np.argmax(scaled, axis=1)
-    return scaled.max(axis=1) - log_q[np.arange(scaled.shape[0]), hot]
+    smoothed = hard * (1.0 - epsilon) + (0.0 if ignored else epsilon / n_classes)
+    grad = dc.cross_entropy_grad(scaled, target, reduction="none", **options)
+    if s.reduction == "mean":
+        # Every row has the scenario's target, so every batch of one has the 'mean' denominator of the first.
+        _, denominator = dc.cross_entropy_coefficients(scaled[:1], target[:1], **options)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            grad = grad / denominator
+    top = np.argmax(scaled, axis=1)[:, None]
+    log_q_top = np.take_along_axis(hw.log_softmax(scaled, 1), top, axis=1)
+    return SoftmaxLesson(
+        logits=np.atleast_2d(np.asarray(logits, dtype=np.float64)),
+        scaled_logits=scaled,
+        probabilities=hw.softmax(scaled, 1),
+        target_distribution=smoothed,
+        contributions=dc.ce_contributions(scaled, target, **options),
+        loss=hw.cross_entropy_per_sample(scaled, target, reduction=s.reduction, **options),
+        grad=grad,
+        log_sum_exp=(np.take_along_axis(scaled, top, axis=1) - log_q_top)[:, 0],
+        target_logit=(scaled * smoothed).sum(axis=1),
+        ignored=bool(ignored),
+    )
 
 
 def normalised_target(raw: np.ndarray) -> tuple[np.ndarray, bool]:

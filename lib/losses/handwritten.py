@@ -8,10 +8,15 @@ results). Zero-sized dimensions give what torch gives: empty results, nan for an
 message a learner can act on. No torch is imported here: this is the independent side of every
 comparison the app makes; tests/test_torch_replay.py replays torch's own test inputs against it.
 
+One function goes beyond torch's API: :func:`cross_entropy_per_sample`, the loss of each sample of a batch as
+if it were its own batch of one, for the pages that move one sample's logits over a grid of positions.
+
 Reference: https://pytorch.org/docs/stable/nn.functional.html#loss-functions
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -144,6 +149,12 @@ def nll_loss(
     An array ``weight`` must have the dtype of an array ``input``, as torch requires.
     """
     check_reduction(reduction)
+    return _nll_loss(input, target, weight, ignore_index, _reduce_batch(reduction))
+
+
+def _nll_loss(
+    input: ArrayLike, target: ArrayLike, weight: ArrayLike | None, ignore_index: int, reduce: Reduce
+) -> np.ndarray:
     x = _floating(input, "input")
     _check_same_dtype(input, weight, "weight", "nll_loss")
     class_dim = class_dim_of(x)
@@ -151,7 +162,7 @@ def nll_loss(
     y = _class_indices(target, x, class_dim)
     picked, target_weight = pick_targets(x, y, w, ignore_index, class_dim)
     loss = np.where(target_weight != 0.0, -target_weight * picked, 0.0)
-    return reduce_loss(loss, reduction, mean_denominator=target_weight.sum())
+    return reduce(loss, target_weight)
 
 
 def cross_entropy(
@@ -175,6 +186,38 @@ def cross_entropy(
       As in torch, an array ``weight`` must have the input's dtype.
     """
     check_reduction(reduction)
+    return _cross_entropy(input, target, weight, ignore_index, label_smoothing, _reduce_batch(reduction))
+
+
+def cross_entropy_per_sample(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    """Each sample of an (N, C) batch as its own batch of one: ``out[n]`` is the one value of
+    ``cross_entropy(input[n:n+1], target[n:n+1], ...)``, for all n in one vectorised pass.
+
+    'sum' and 'none' give ℓ_n; 'mean' gives ℓ_n / w[y_n] for a class index (nan where y_n is ignored) and ℓ_n for
+    probabilities. With label smoothing a batch of one divides its NLL term and its smoothing term by w[y_n] before
+    adding them, and so does this, so each value equals the batch of one's to the last bit (ℓ_n / w[y_n] would not).
+    """
+    check_reduction(reduction)
+    if np.ndim(input) != 2:
+        raise LossInputError(f"cross_entropy_per_sample takes a batch of shape (N, C), got {np.shape(input)}.")
+    return _cross_entropy(input, target, weight, ignore_index, label_smoothing, _reduce_each_sample(reduction))
+
+
+def _cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None,
+    ignore_index: int,
+    label_smoothing: float,
+    reduce: Reduce,
+) -> np.ndarray:
     x = _floating(input, "input")
     if label_smoothing > 1.0:
         raise LossInputError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}.")
@@ -199,17 +242,18 @@ def cross_entropy(
             t = t * (1.0 - smoothing) + smoothing / n_classes
         with np.errstate(invalid="ignore"):
             loss = -(log_q * t * w_along_classes).sum(axis=class_dim)
-        return reduce_loss(loss, reduction, mean_denominator=x.size / n_classes if x.size else 0.0)
+        # Every position counts 1 in the 'mean' denominator N·d1…dk; with no classes the input is empty and
+        # torch's mean of it is nan.
+        return reduce(loss, np.full(loss.shape, float(n_classes > 0)))
 
     _check_same_dtype(input, weight, "weight", "cross_entropy with class indices")
-    nll = nll_loss(log_q, target, w, ignore_index, reduction)
+    nll = _nll_loss(log_q, target, w, ignore_index, reduce)
     if smoothing == 0.0 or not n_classes:
         return nll
     y = _class_indices(target, x, class_dim)
     _, target_weight = pick_targets(log_q, y, w, ignore_index, class_dim)
     smooth = np.where(y != ignore_index, -(log_q * w_along_classes).sum(axis=class_dim), 0.0)
-    smooth = reduce_loss(smooth, reduction, mean_denominator=target_weight.sum())
-    return np.asarray((1.0 - smoothing) * nll + smooth * (smoothing / n_classes))
+    return np.asarray((1.0 - smoothing) * nll + reduce(smooth, target_weight) * (smoothing / n_classes))
 
 
 def _real(values: ArrayLike, name: str) -> np.ndarray:
@@ -250,6 +294,28 @@ def check_reduction(reduction: str) -> None:
     """Raise :class:`LossInputError` unless ``reduction`` is 'none', 'mean' or 'sum'."""
     if reduction not in REDUCTIONS:
         raise LossInputError(f"{reduction!r} is not a valid value for reduction: use 'none', 'mean' or 'sum'.")
+
+
+Reduce = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""How a loss reduces its per-position ℓ, given each position's share of the 'mean' denominator (w[y_n] for a
+class index, 1 for a probability target)."""
+
+
+def _reduce_batch(reduction: str) -> Reduce:
+    """torch's reduction of the whole batch: 'mean' divides Σℓ by the sum of the shares."""
+    return lambda loss, shares: reduce_loss(loss, reduction, mean_denominator=shares.sum())
+
+
+def _reduce_each_sample(reduction: str) -> Reduce:
+    """Each position reduced as a batch of one: ℓ_n for 'sum' and 'none', ℓ_n / share_n for 'mean'."""
+
+    def reduce(loss: np.ndarray, shares: np.ndarray) -> np.ndarray:
+        if reduction != "mean":
+            return loss
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return loss / shares
+
+    return reduce
 
 
 def reduce_loss(loss: np.ndarray, reduction: str, mean_denominator: float | None = None) -> np.ndarray:
