@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 import torch.nn.functional as F
 from oracle import assert_matches, t64
 
@@ -201,3 +202,14 @@ def test_bce_with_logits_grad_of_an_empty_batch_is_empty_like_autograd():
     z, y = np.zeros((3, 0)), np.zeros((3, 0))
     expected = autograd(lambda x: F.binary_cross_entropy_with_logits(x, t64(y)), z)
     assert_matches(dc.bce_with_logits_grad(z, y), expected)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_ignored_positions_get_a_zero_gradient_even_when_mean_is_zero_over_zero(label_smoothing):
+    z = np.array([[2.0, 1.0, 0.1], [0.5, 0.2, 0.1]])
+    weight = np.array([0.0, 1.0, 1.0])
+    for target in (np.array([-100, -100]), np.array([0, -100])):
+        x = t64(z).requires_grad_(True)
+        F.cross_entropy(x, torch.as_tensor(target), weight=t64(weight), label_smoothing=label_smoothing).backward()
+        ours = dc.cross_entropy_grad(z, target, weight, label_smoothing=label_smoothing)
+        np.testing.assert_array_equal(ours, x.grad.numpy())

@@ -120,7 +120,9 @@ def cross_entropy_grad(
 ) -> np.ndarray:
     """∂L/∂z_nk = (q_nk·Σ_c a_nc − a_nk) / D; for one-hot or soft targets without weights, q − t.
 
-    D is the 'mean' denominator of :func:`cross_entropy_coefficients`, 1 for 'sum' and 'none'.
+    D is the 'mean' denominator of :func:`cross_entropy_coefficients`, 1 for 'sum' and 'none'. As in torch, where
+    D = 0 (every target ignored, or weighted 0) the loss is 0/0 = nan and so is the gradient of every position kept,
+    while a position whose class index is ignore_index always gets exactly 0.
     """
     hw.check_reduction(reduction)
     a, denominator = cross_entropy_coefficients(input, target, weight, ignore_index, label_smoothing)
@@ -131,7 +133,11 @@ def cross_entropy_grad(
     if reduction != "mean":
         return grad
     with np.errstate(invalid="ignore", divide="ignore"):
-        return grad / denominator
+        grad = grad / denominator if denominator else np.full_like(grad, np.nan)  # torch: 0/0 everywhere kept
+    if np.shape(target) == x.shape:
+        return grad
+    ignored = np.expand_dims(np.asarray(target) == ignore_index, class_dim)
+    return np.where(ignored, 0.0, grad)
 
 
 def binary_entropy(target: ArrayLike) -> np.ndarray:
