@@ -1,10 +1,13 @@
-"""A live lesson panel: one components-v2 element that draws a lesson from its grid table and moves while dragged.
+"""A live lesson panel: one components-v2 element that draws a lesson from its table and moves while dragged.
 
-lib computes the panel at every position of its slider's grid (:mod:`lib.lessons.grids`); the page describes what
-the panel shows (numbers, formula, charts, agreement rows: HTML with ``data-col`` slots that name grid columns) and
-packs it with the columns (:mod:`lib.view.panel_data`). ``ui/live_panel.js`` redraws from that table at every
-``input`` event and sends the value back when the drag ends: that rerun sends the same bytes (the table's start
-position is kept while the table stays the same), so the browser leaves the panel as it is.
+lib computes the panel at every position of its sliders' grids (:mod:`lib.lessons.grids`,
+:mod:`lib.lessons.softmax_grid`); the page describes what the panel shows (numbers, formulas, charts, agreement rows:
+HTML with ``data-col`` slots that name the table's columns) and packs it with the columns
+(:mod:`lib.view.panel_data`). In the browser (``panel_table.js``, ``panel_charts.js``, ``live_panel.js``) each
+``input`` event redraws from the table, and the value comes back here when the drag ends. Each slider moves over its
+own section of the table; where no section depends on the other sliders (one slider, or a table that does not
+depend on the slider's value) the commit's rerun sends the same bytes (the table's start is kept while the table
+stays the same), so the browser leaves the panel as it is.
 """
 
 from __future__ import annotations
