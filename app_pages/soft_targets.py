@@ -103,27 +103,49 @@ def one_target_panel(y: float) -> lp.Panel:
             f"there. Here BCE − H = {m('bce')} − {split.entropy:.6g} = {m('kl')}."
         )
     )
-    chart = lp.PanelChart(
+    chart = split_chart(
         "BCE against p, its floor H(y) and the KL left above it",
         "prediction p",
-        "loss (nats)",
-        (0.0, 1.0),
+        ("curve_p", "curve_bce", "curve_kl", "curve_floor"),
+        ("BCE(p, y)", "KL(y ‖ p)", f"floor H(y) = {split.entropy:.4g}"),
+        ("bce", "kl"),
         axis_range(split.bce, split.kl, include=(0.0,), pad=0.04),
         f"BCE(p, y) for y = {y:g} against the prediction p, with its floor H(y) = {split.entropy:.6g} and "
         "KL(y ‖ p) = BCE − H; the current point is at p = {grid}, BCE = {bce}, KL = {kl}.",
-        curves=(
-            lp.Curve("curve_p", "curve_bce", "BCE(p, y)", palette.LOSS, width=3),
-            lp.Curve("curve_p", "curve_kl", "KL(y ‖ p)", palette.SIGMOID),
-            lp.Curve("curve_p", "curve_floor", f"floor H(y) = {split.entropy:.4g}", palette.TARGET, "dash", 2),
-        ),
-        points=(
-            lp.Point("grid", "bce", "BCE at p", palette.PREDICTION),
-            lp.Point("grid", "kl", "KL at p", palette.PREDICTION),
-        ),
-        height=320,
     )
     slider = lp.PanelSlider(PREDICTION, "prediction p", 0.001, "p = {grid}, BCE = {bce}", "grid")
     return lp.Panel([slider], body, [chart], columns=columns)
+
+
+def split_chart(
+    title: str,
+    x_title: str,
+    curve_columns: tuple[str, str, str, str],
+    names: tuple[str, str, str],
+    point_columns: tuple[str, str],
+    y_range: tuple[float, float],
+    alt: str,
+) -> lp.PanelChart:
+    """A cross-entropy, the KL above its floor and the floor (the entropy) against a variable on [0, 1], the
+    current point marked on the cross-entropy and on the KL. ``curve_columns``: x, cross-entropy, KL, floor;
+    ``point_columns``: the cross-entropy and the KL at each position of the slider (whose values are ``grid``)."""
+    x, loss, kl, floor = curve_columns
+    loss_name, kl_name, floor_name = names
+    return lp.PanelChart(
+        title,
+        x_title,
+        "nats",
+        (0.0, 1.0),
+        y_range,
+        alt,
+        curves=(
+            lp.Curve(x, loss, loss_name, palette.LOSS, width=3),
+            lp.Curve(x, kl, kl_name, palette.SIGMOID),
+            lp.Curve(x, floor, floor_name, palette.TARGET, "dash", 2),
+        ),
+        points=tuple(lp.Point("grid", column, "current value", palette.PREDICTION) for column in point_columns),
+        height=300,
+    )
 
 
 @st.fragment
@@ -229,23 +251,15 @@ def classes_panel() -> lp.Panel:
             (lp.Ticks("target t", tuple(f"t_{k}" for k in classes), palette.TARGET),),
         ),
     )
-    curves = lp.PanelChart(
+    curves = split_chart(
         "CE and KL against the mix m",
         "mix m",
-        "nats",
-        (0.0, 1.0),
+        ("grid", "ce", "kl", "entropy"),
+        ("CE(t, q)", "KL(t ‖ q)", f"floor H(t) = {split.entropy:.4g}"),
+        ("ce", "kl"),
         axis_range(split.cross_entropy, include=(0.0,), pad=0.05),
         f"CE(t, q) and KL(t ‖ q) as the mix m goes from 0 to 1, with the floor H(t) = {split.entropy:.5g}; the "
         "current point is at m = {grid}, CE = {ce}, KL = {kl}.",
-        curves=(
-            lp.Curve("grid", "ce", "CE(t, q)", palette.LOSS, width=3),
-            lp.Curve("grid", "kl", "KL(t ‖ q)", palette.SIGMOID),
-            lp.Curve("grid", "entropy", f"floor H(t) = {split.entropy:.4g}", palette.TARGET, "dash", 2),
-        ),
-        points=(
-            lp.Point("grid", "ce", "CE at m", palette.PREDICTION),
-            lp.Point("grid", "kl", "KL at m", palette.PREDICTION),
-        ),
     )
     slider = lp.PanelSlider(MIX, "prediction q = (1 − m)·uniform + m·t, m =", 0.01, "m = {grid}, CE = {ce}", "grid")
     return lp.Panel([slider], body, [bars, curves], columns=columns)

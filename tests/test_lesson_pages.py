@@ -237,3 +237,20 @@ def test_ce_page_smoothing_reason_for_a_soft_target_smooths_that_target_not_a_on
     assert not agrees and "does no label smoothing" in reason
     assert "(1 − ε)·t + ε/C = 0.9·t + 0.025, here t̃ = (0.565, 0.295, 0.115, 0.025)" in reason
     assert "one-hot" not in reason
+
+
+@pytest.mark.parametrize(
+    ("page", "query", "key", "default"),
+    [
+        ("softmax_ce", {"z1": "abc"}, "z1", 1.0),
+        ("softmax_ce", {"z0": "11"}, "z0", 2.0),
+        ("soft_targets", {"p": "1"}, "p", 0.7),
+    ],
+)
+def test_a_panel_slider_with_an_unusable_link_value_opens_at_its_default_with_the_note(page, query, key, default):
+    app = open_page(page, **query)
+    note = next(w.value for w in app.warning if "fell back to defaults" in w.value)
+    assert f"{key} = '{query[key]}'" in note
+    name = "soft_panel" if page == "soft_targets" else None
+    meta, _, _ = panel(app, key, name)
+    assert next(s for s in meta["sliders"] if s["key"] == key)["start"] == default

@@ -39,6 +39,29 @@ def expect_panel_at(page, z: float, y: float = 1.0, weight: float = 1.0, pos_wei
         expect(cell).to_have_text(shown(grid.agreement.values[index, at]))
 
 
+def drag(page, slider, start: float, step: float, moves: int, read) -> tuple[list, int]:
+    """Press on ``slider`` at ``start`` (a fraction of its track), move ``moves`` times by ``step`` of the track
+    reading ``read()`` after each move, and release: the readings, and the messages the page sent the server while
+    the pointer moved."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    slider.scroll_into_view_if_needed()
+    track = slider.bounding_box()
+    y_mid = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + start * track["width"], y_mid)
+    page.mouse.down()
+    page.wait_for_timeout(100)
+    before = len(sent)
+    readings = [read()]
+    for move in range(1, moves + 1):
+        page.mouse.move(track["x"] + (start + move * step) * track["width"], y_mid)
+        readings.append(read())
+    page.wait_for_timeout(300)
+    during = len(sent) - before
+    page.mouse.up()
+    return readings, during
+
+
 _SNAPSHOT = """() => {
     const dot = document.querySelector('.lp-point');
     return [document.querySelector('.live-panel').dataset.value, Number(dot.getAttribute('cx')),
@@ -47,26 +70,13 @@ _SNAPSHOT = """() => {
 
 
 def test_a_drag_moves_the_marker_and_the_numbers_at_every_step_and_asks_the_server_nothing(app_url, page):
-    sent = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
     open_panel(page, f"{app_url}/sigmoid-bce")
-    track = page.locator(".lp-range").bounding_box()
-    y_mid, left = track["y"] + track["height"] / 2, track["x"] + 0.25 * track["width"]
-    page.mouse.move(left, y_mid)
-    page.mouse.down()
-    page.wait_for_timeout(100)
-    before = len(sent)
-    steps = [page.evaluate(_SNAPSHOT)]
-    for step in range(1, 16):
-        page.mouse.move(left + step * 0.03 * track["width"], y_mid)
-        steps.append(page.evaluate(_SNAPSHOT))
-    page.wait_for_timeout(500)
-    assert len(sent) == before, "the drag sent messages to the server"
+    steps, sent = drag(page, page.locator(".lp-range"), 0.25, 0.03, 15, lambda: page.evaluate(_SNAPSHOT))
+    assert sent == 0, "the drag sent messages to the server"
     values, marker_x, losses = zip(*steps, strict=True)
     assert all(float(b) > float(a) for a, b in itertools.pairwise(values))
     assert all(b > a for a, b in itertools.pairwise(marker_x))
     assert len(set(losses)) == len(losses)
-    page.mouse.up()
     final = float(values[-1])
     expect(page).to_have_url(re.compile(rf"[?&]z={re.escape(values[-1])}(&|$)"), timeout=TIMEOUT_MS)
     expect_panel_at(page, final)
@@ -342,24 +352,12 @@ def test_the_prediction_panel_moves_from_the_keyboard_and_the_box_and_shows_libs
 
 
 def test_dragging_the_mix_moves_the_class_bars_and_asks_the_server_nothing(app_url, page):
-    sent = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
     open_panel(page, f"{app_url}/soft-targets")
     slider = page.get_by_role("slider", name=re.compile("m =$"))
-    slider.scroll_into_view_if_needed()
-    track = slider.bounding_box()
-    y_mid = track["y"] + track["height"] / 2
-    page.mouse.move(track["x"] + 0.1 * track["width"], y_mid)
-    page.mouse.down()
-    page.wait_for_timeout(100)
-    before = len(sent)
-    heights = []
-    for step in range(1, 9):
-        page.mouse.move(track["x"] + (0.1 + 0.1 * step) * track["width"], y_mid)
-        heights.append(page.locator(".lp-bar").nth(3).get_attribute("height"))
-    assert len(sent) == before, "the drag sent messages to the server"
-    assert all(float(b) > float(a) for a, b in itertools.pairwise(heights))  # q of the likeliest class grows with m
-    page.mouse.up()
+    bar = page.locator(".lp-bar").nth(3)
+    heights, sent = drag(page, slider, 0.1, 0.1, 8, lambda: float(bar.get_attribute("height")))
+    assert sent == 0, "the drag sent messages to the server"
+    assert all(b > a for a, b in itertools.pairwise(heights))  # q of the likeliest class grows with m
     value = slider.input_value()
     expect(page).to_have_url(re.compile(rf"[?&]mix={re.escape(value)}(&|$)"), timeout=TIMEOUT_MS)
     split = categorical_split(np.array([0.0, 0.25, 0.25, 0.5]), MIXES)
@@ -379,24 +377,13 @@ def expect_softmax_panel_at(page, logits: list[float], target: int = 0) -> None:
 
 
 def test_dragging_a_logit_moves_the_softmax_panel_and_its_commit_brings_the_other_sections_along(app_url, page):
-    sent = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
     open_panel(page, f"{app_url}/softmax-ce")
     page.evaluate("window.kept = [...document.querySelectorAll('.live-panel, .lp-range, .lp-plot, .lp-table')]")
     slider = page.get_by_role("slider", name="z1", exact=True)
-    track = slider.bounding_box()
-    y_mid = track["y"] + track["height"] / 2
-    page.mouse.move(track["x"] + 0.5 * track["width"], y_mid)
-    page.mouse.down()
-    page.wait_for_timeout(100)
-    before = len(sent)
-    bars = []
-    for step in range(1, 9):
-        page.mouse.move(track["x"] + (0.5 + 0.04 * step) * track["width"], y_mid)
-        bars.append(float(page.locator(".lp-bar").nth(1).get_attribute("height")))
-    assert len(sent) == before, "the drag sent messages to the server"
+    bar = page.locator(".lp-bar").nth(1)
+    bars, sent = drag(page, slider, 0.5, 0.04, 8, lambda: float(bar.get_attribute("height")))
+    assert sent == 0, "the drag sent messages to the server"
     assert all(b > a for a, b in itertools.pairwise(bars))  # q1 grows with z1
-    page.mouse.up()
     z1 = float(slider.input_value())
     expect(page).to_have_url(re.compile(rf"[?&]z1={re.escape(slider.input_value())}(&|$)"), timeout=TIMEOUT_MS)
     expect_softmax_panel_at(page, [2.0, z1, 0.1])
