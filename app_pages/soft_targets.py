@@ -172,10 +172,7 @@ def pixel_view() -> None:
         )
     left, middle, right = st.columns(3)
     with left:
-        widgets.chart(
-            figures.heatmap(result.target, "target x (grey = soft)", "gray", "x", 0.0, 1.0, colour_bar=False),
-            "target_image",
-        )
+        widgets.chart(target_image_chart(), "target_image")
     with middle:
         widgets.chart(
             figures.heatmap(result.prediction, "reconstruction σ(z)", "gray", "p", 0.0, 1.0, colour_bar=False),
@@ -187,6 +184,12 @@ def pixel_view() -> None:
             "pixel_bce",
         )
     widgets.share_link()
+
+
+@st.cache_resource(show_spinner=False)
+def target_image_chart() -> figures.Chart:
+    """The digit itself: the same for every blur, sharpness, noise and seed, so built once."""
+    return figures.heatmap(digit_image(), "target x (grey = soft)", "gray", "x", 0.0, 1.0, colour_bar=False)
 
 
 @st.fragment
