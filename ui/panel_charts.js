@@ -446,6 +446,7 @@ function drawCharts(panel, charts, colours, present) {
       panel.charts.forEach((view) => {
         view.plot.textContent = `This chart could not be drawn: plotly.js did not load (${error.message}).`;
         view.plot.dataset.failed = "true";
+        view.overlay.style.display = "none"; // marks without their axes would mislead
       });
     });
 }

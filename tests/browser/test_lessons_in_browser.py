@@ -175,6 +175,7 @@ def test_a_chart_whose_plotly_cannot_load_says_so_in_words(browser, monkeypatch)
         tab.goto(f"{url}/sigmoid-bce")
         expect(tab.get_by_text("This chart could not be drawn").first).to_be_visible(timeout=TIMEOUT_MS)
         expect(metric_value(tab, "loss ℓ")).to_have_text("0.126928", timeout=TIMEOUT_MS)
+        expect(tab.locator(".lp-overlay").first).to_be_hidden()
         assert tab.get_by_text("Traceback").count() == 0
         tab.close()
     finally:
