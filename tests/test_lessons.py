@@ -71,6 +71,13 @@ def test_softmax_lesson_with_an_ignored_target_is_nan_for_mean_and_has_no_contri
     assert lesson.target_distribution.sum() == 0
 
 
+def test_softmax_lesson_with_an_ignored_target_has_torchs_zero_gradient_under_mean():
+    lesson = softmax_lesson(SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 1.0, -100, 0.1, None, "mean"))
+    z = t64([[2.0, 1.0, 0.1]]).requires_grad_(True)
+    F.cross_entropy(z, torch.tensor([-100]), label_smoothing=0.1).backward()
+    np.testing.assert_array_equal(lesson.grad, z.grad[0].numpy())
+
+
 def test_the_softmax_scenario_gives_the_agreement_engine_the_scaled_batch_of_one():
     scenario = SoftmaxScenario(np.array([2.0, 1.0, 0.1]), 2.0, np.array([0.5, 0.5, 0.0]), 0.1, None, "sum", "float64")
     agreement = scenario.agreement()

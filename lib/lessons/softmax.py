@@ -106,12 +106,6 @@ def softmax_lesson_at_each(s: SoftmaxScenario, logits: np.ndarray) -> SoftmaxLes
     options = {"weight": s.weight, "ignore_index": s.ignore_index, "label_smoothing": s.label_smoothing}
     epsilon = max(s.label_smoothing, 0.0)
     smoothed = hard * (1.0 - epsilon) + (0.0 if ignored else epsilon / n_classes)
-    grad = dc.cross_entropy_grad(scaled, target, reduction="none", **options)
-    if s.reduction == "mean":
-        # Every row has the scenario's target, so every batch of one has the 'mean' denominator of the first.
-        _, denominator = dc.cross_entropy_coefficients(scaled[:1], target[:1], **options)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            grad = grad / denominator
     top = np.argmax(scaled, axis=1)[:, None]
     log_q_top = np.take_along_axis(hw.log_softmax(scaled, 1), top, axis=1)
     return SoftmaxLesson(
@@ -121,7 +115,7 @@ def softmax_lesson_at_each(s: SoftmaxScenario, logits: np.ndarray) -> SoftmaxLes
         target_distribution=smoothed,
         contributions=dc.ce_contributions(scaled, target, **options),
         loss=hw.cross_entropy_per_sample(scaled, target, reduction=s.reduction, **options),
-        grad=grad,
+        grad=dc.cross_entropy_grad(scaled, target, reduction=s.reduction, each_sample=True, **options),
         log_sum_exp=(np.take_along_axis(scaled, top, axis=1) - log_q_top)[:, 0],
         target_logit=(scaled * smoothed).sum(axis=1),
         ignored=bool(ignored),

@@ -117,12 +117,15 @@ def cross_entropy_grad(
     ignore_index: int = -100,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
+    each_sample: bool = False,
 ) -> np.ndarray:
     """∂L/∂z_nk = (q_nk·Σ_c a_nc − a_nk) / D; for one-hot or soft targets without weights, q − t.
 
-    D is the 'mean' denominator of :func:`cross_entropy_coefficients`, 1 for 'sum' and 'none'. As in torch, where
-    D = 0 (every target ignored, or weighted 0) the loss is 0/0 = nan and so is the gradient of every position kept,
-    while a position whose class index is ignore_index always gets exactly 0.
+    D is the 'mean' denominator of :func:`cross_entropy_coefficients`, 1 for 'sum' and 'none'; with ``each_sample``
+    every sample of an (N, C) batch is its own batch of one (as :func:`hw.cross_entropy_per_sample`), and its D is
+    its own share: w[y_n] for a class index, 1 for probabilities. As in torch, where D = 0 (every target ignored, or
+    weighted 0) the loss is 0/0 = nan and so is the gradient of every position kept, while a position whose class
+    index is ignore_index always gets exactly 0.
     """
     hw.check_reduction(reduction)
     a, denominator = cross_entropy_coefficients(input, target, weight, ignore_index, label_smoothing)
@@ -132,9 +135,16 @@ def cross_entropy_grad(
     grad = q * a.sum(axis=class_dim, keepdims=True) - a
     if reduction != "mean":
         return grad
+    by_class_index = np.shape(target) != x.shape
+    if each_sample:
+        shares = np.ones(x.shape[:class_dim] + x.shape[class_dim + 1 :])
+        if by_class_index:
+            w = None if weight is None else np.asarray(weight, dtype=np.float64)
+            shares = hw.pick_targets(x, np.asarray(target), w, ignore_index, class_dim)[1]
+        denominator = np.expand_dims(shares, class_dim)
     with np.errstate(invalid="ignore", divide="ignore"):
-        grad = grad / denominator if denominator else np.full_like(grad, np.nan)  # torch: 0/0 everywhere kept
-    if np.shape(target) == x.shape:
+        grad = np.where(denominator == 0, np.nan, grad / denominator)  # torch: 0/0 everywhere kept
+    if not by_class_index:
         return grad
     ignored = np.expand_dims(np.asarray(target) == ignore_index, class_dim)
     return np.where(ignored, 0.0, grad)
