@@ -133,13 +133,14 @@ function load(panel, meta, columns, header) {
   const chosen = panel.dragging ?? (panel.active < meta.sliders.length ? panel.active : 0);
   let value = meta.sliders[chosen].start;
   if (panel.dragging !== null) value = Number(panel.sliders[chosen].range.value);
-  else if (same) value = Number(panel.sliders[chosen].range.value); // the same table again (a theme change)
+  else if (same)
+    value = Number(panel.sliders[chosen].range.value); // the same table again (a theme change)
   else meta.sliders.forEach((spec) => (panel.committed[spec.key] = spec.start));
   panel.waiting = false;
   panel.node.classList.remove("lp-waiting");
   buildAgreement(panel, meta.agreement);
   panel.active = chosen;
-  panel.drawn = drawCharts(panel, meta.charts, colours, meta.present).then(() => show(panel, panel.position, true));
+  drawCharts(panel, meta.charts, colours, meta.present).then(() => show(panel, panel.position, true));
   moveTo(panel, chosen, value, panel.dragging === null);
   if (panel.wanted) {
     // A slider moved while the table was on its way: now that the table holds its section, show and commit it.

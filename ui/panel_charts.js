@@ -89,11 +89,17 @@ function chartView(parent, panelId, index) {
 }
 
 function legendEntries(spec) {
-  const entries = spec.curves.map((curve) => ({ kind: "line", name: curve.name, color: curve.color, dash: curve.dash }));
+  const entries = spec.curves.map((curve) => ({
+    kind: "line",
+    name: curve.name,
+    color: curve.color,
+    dash: curve.dash,
+  }));
   for (const series of spec.bars ? spec.bars.series : []) {
     if (series.name) entries.push({ kind: "bar", name: series.name, color: series.colors[0] });
   }
-  for (const ticks of spec.bars ? spec.bars.ticks : []) entries.push({ kind: "tick", name: ticks.name, color: ticks.color });
+  for (const ticks of spec.bars ? spec.bars.ticks : [])
+    entries.push({ kind: "tick", name: ticks.name, color: ticks.color });
   return entries;
 }
 
@@ -150,14 +156,22 @@ function buildMarks(view, colours, present) {
     ),
   );
   const label = (parent) =>
-    svgElement("text", { class: "lp-bar-label", "font-size": labelSize, fill: colours.text, stroke: colours.background }, parent);
+    svgElement(
+      "text",
+      { class: "lp-bar-label", "font-size": labelSize, fill: colours.text, stroke: colours.background },
+      parent,
+    );
   view.barShapes = [];
   view.tickShapes = [];
   if (spec.bars) {
     spec.bars.series.forEach((series, s) => {
       series.columns.forEach((column, category) => {
         view.barShapes.push({
-          rect: svgElement("rect", { fill: series.colors[category % series.colors.length], class: "lp-bar" }, layers.bars),
+          rect: svgElement(
+            "rect",
+            { fill: series.colors[category % series.colors.length], class: "lp-bar" },
+            layers.bars,
+          ),
           text: label(layers.labels),
           column,
           category,
@@ -169,7 +183,11 @@ function buildMarks(view, colours, present) {
     for (const ticks of spec.bars.ticks) {
       ticks.columns.forEach((column, category) => {
         view.tickShapes.push({
-          line: svgElement("line", { stroke: ticks.color, "stroke-width": present ? 4 : 3, class: "lp-tick" }, layers.ticks),
+          line: svgElement(
+            "line",
+            { stroke: ticks.color, "stroke-width": present ? 4 : 3, class: "lp-tick" },
+            layers.ticks,
+          ),
           column,
           category,
         });
@@ -199,7 +217,12 @@ function plotBox(view, present) {
   if (!width) return null;
   const margin = present ? PRESENT_MARGIN : MARGIN;
   const height = chartHeight(view.spec, present);
-  view.box = { left: margin.l, top: margin.t, width: width - margin.l - margin.r, height: height - margin.t - margin.b };
+  view.box = {
+    left: margin.l,
+    top: margin.t,
+    width: width - margin.l - margin.r,
+    height: height - margin.t - margin.b,
+  };
   view.clipRect.setAttribute("x", view.box.left);
   view.clipRect.setAttribute("y", view.box.top);
   view.clipRect.setAttribute("width", Math.max(view.box.width, 0));
@@ -364,7 +387,8 @@ function hoverLines(panel, view, pointerX) {
     if (category < 0 || category >= spec.bars.categories.length) return null;
     const at = (column) => formatG(panel.columns[column][panel.position]);
     const lines = [spec.bars.categories[category]];
-    for (const series of spec.bars.series) lines.push(`${series.name || spec.y.title}: ${at(series.columns[category])}`);
+    for (const series of spec.bars.series)
+      lines.push(`${series.name || spec.y.title}: ${at(series.columns[category])}`);
     for (const ticks of spec.bars.ticks) lines.push(`${ticks.name}: ${at(ticks.columns[category])}`);
     return { lines, guideX: toPixels(box, spec, category, 0)[0] };
   }
@@ -399,10 +423,18 @@ function wireHover(panel, view) {
     }
     view.tooltip.replaceChildren(...read.lines.map((line) => element("div", "", null, line)));
     view.tooltip.hidden = false;
-    const left = read.guideX + 12 + view.tooltip.offsetWidth > frame.width ? read.guideX - 12 - view.tooltip.offsetWidth : read.guideX + 12;
+    const left =
+      read.guideX + 12 + view.tooltip.offsetWidth > frame.width
+        ? read.guideX - 12 - view.tooltip.offsetWidth
+        : read.guideX + 12;
     view.tooltip.style.left = `${Math.max(0, left)}px`;
     view.tooltip.style.top = `${box.top + 4}px`;
-    for (const [name, value] of [["x1", read.guideX], ["x2", read.guideX], ["y1", box.top], ["y2", box.top + box.height]]) {
+    for (const [name, value] of [
+      ["x1", read.guideX],
+      ["x2", read.guideX],
+      ["y1", box.top],
+      ["y2", box.top + box.height],
+    ]) {
       view.guide.setAttribute(name, value);
     }
     view.guide.style.display = "";
@@ -457,9 +489,11 @@ function drawFrame(Plotly, view, colours, present) {
   const signature = JSON.stringify(figure.layout);
   if (view.frameSignature === signature) return Promise.resolve();
   view.frameSignature = signature;
-  return Plotly.react(view.plot, figure.data, figure.layout, { displayModeBar: false, responsive: true, staticPlot: true }).then(
-    () => {
-      view.framed = true;
-    },
-  );
+  return Plotly.react(view.plot, figure.data, figure.layout, {
+    displayModeBar: false,
+    responsive: true,
+    staticPlot: true,
+  }).then(() => {
+    view.framed = true;
+  });
 }

@@ -25,4 +25,3 @@ function loadPlotly() {
   }
   return window.logitLabPlotly;
 }
-
