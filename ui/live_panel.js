@@ -107,6 +107,11 @@ function wireSlider(panel, slider) {
 
 function load(panel, meta, columns, header) {
   const same = panel.header === header;
+  const chosen = panel.dragging ?? (panel.active < meta.sliders.length ? panel.active : 0);
+  // A slider that moved since its last commit (a drag, or keys whose commit is still pending) stays where it is: the
+  // new table holds its section too, and the commit follows. So does every slider where the table is the same one
+  // again (a theme change). Else the sliders go where the server put them.
+  const keep = panel.meta !== undefined && (same || panel.dragging !== null || hasUncommittedMove(panel, chosen));
   panel.header = header;
   panel.meta = meta;
   panel.columns = columns;
@@ -130,12 +135,8 @@ function load(panel, meta, columns, header) {
     Number(slot.dataset.digits || 6),
   ]);
   panel.conditions = [...panel.node.querySelectorAll("[data-when]")].map((item) => [item, columns[item.dataset.when]]);
-  const chosen = panel.dragging ?? (panel.active < meta.sliders.length ? panel.active : 0);
-  let value = meta.sliders[chosen].start;
-  if (panel.dragging !== null) value = Number(panel.sliders[chosen].range.value);
-  else if (same)
-    value = Number(panel.sliders[chosen].range.value); // the same table again (a theme change)
-  else meta.sliders.forEach((spec) => (panel.committed[spec.key] = spec.start));
+  const value = keep ? Number(panel.sliders[chosen].range.value) : meta.sliders[chosen].start;
+  if (!same) meta.sliders.forEach((spec) => (panel.committed[spec.key] = spec.start));
   panel.waiting = false;
   panel.node.classList.remove("lp-waiting");
   buildAgreement(panel, meta.agreement);

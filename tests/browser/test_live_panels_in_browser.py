@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 from playwright.sync_api import expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from test_lessons_in_browser import TIMEOUT_MS, metric_value, wait_for_page
 
 from lib.agreement.multiclass import multiclass_agreement
@@ -393,6 +394,36 @@ def test_dragging_a_logit_moves_the_softmax_panel_and_its_commit_brings_the_othe
     expect(page).to_have_url(re.compile(r"[?&]z2=0\.15\b"), timeout=TIMEOUT_MS)
     expect_softmax_panel_at(page, [2.0, z1, 0.15])
     assert page.evaluate("window.kept.filter((node) => !node.isConnected).length") == 0
+
+
+def test_a_key_pressed_while_a_commits_table_is_on_its_way_is_kept_and_committed_next(app_url, page):
+    """The table a commit brings does not put back a slider that a key moved since: that move is committed next."""
+    held, socket = [], {}
+
+    def hold_while_asked(route):
+        socket["route"] = route
+        server = route.connect_to_server()
+        server.on_message(lambda message: held.append(message) if socket.get("holding") else route.send(message))
+
+    page.route_web_socket(re.compile(r"/_stcore/stream$"), hold_while_asked)
+    open_panel(page, f"{app_url}/softmax-ce")
+    slider = page.get_by_role("slider", name="z2", exact=True)
+    slider.focus()
+    socket["holding"] = True
+    slider.press("ArrowLeft")
+    expect(page).to_have_url(re.compile(r"[?&]z2=0\.05\b"), timeout=TIMEOUT_MS)
+    for _ in range(200):  # the commit's rerun has finished on the server; its table is held
+        if any(ForwardMsg.FromString(message).WhichOneof("type") == "script_finished" for message in held):
+            break
+        page.wait_for_timeout(50)
+    slider.press("ArrowLeft")
+    socket["holding"] = False
+    for message in held:
+        socket["route"].send(message)
+    slider.press("ArrowLeft")
+    expect(page).to_have_url(re.compile(r"[?&]z2=-0\.05\b"), timeout=TIMEOUT_MS)
+    expect_softmax_panel_at(page, [2.0, 1.0, -0.05])
+    expect(slider).to_have_value("-0.05")
 
 
 def test_keys_on_one_logit_right_after_another_is_committed_end_on_libs_numbers_for_both(app_url, page):
