@@ -109,7 +109,7 @@ function load(panel, meta, columns, header) {
   const same = panel.header === header;
   const chosen = panel.dragging ?? (panel.active < meta.sliders.length ? panel.active : 0);
   // A slider that moved since its last commit (a drag, or keys whose commit is still pending) stays where it is: the
-  // new table holds its section too, and the commit follows. So does every slider where the table is the same one
+  // new table holds its section too, and the commit follows. So does the slider where the table is the same one
   // again (a theme change). Else the sliders go where the server put them.
   const keep = panel.meta !== undefined && (same || panel.dragging !== null || hasUncommittedMove(panel, chosen));
   panel.header = header;

@@ -68,12 +68,13 @@ def cross_entropy_coefficients(
     weight: ArrayLike | None = None,
     ignore_index: int = -100,
     label_smoothing: float = 0.0,
-) -> tuple[np.ndarray, float]:
-    """The coefficients a and the 'mean' denominator D with CE = Σ_n ℓ_n / D, ℓ_n = −Σ_c a_nc·log q_nc.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The coefficients a, and each position's share s_n of the 'mean' denominator D = Σ_n s_n, with
+    CE = Σ_n ℓ_n / D, ℓ_n = −Σ_c a_nc·log q_nc.
 
-    Probabilities: a_nc = w_c·t̃_nc, D = N·d1…dk. Indices: a_nc = (1 − ε)·w_y·[c = y] + (ε/C)·w_c,
-    a = 0 where y = ignore_index, D = Σ w[y_n] over the positions kept. This one form gives every
-    per-class contribution −a_nc·log q_nc and the gradient.
+    Probabilities: a_nc = w_c·t̃_nc, s_n = 1 (D = N·d1…dk). Indices: a_nc = (1 − ε)·w_y·[c = y] + (ε/C)·w_c,
+    a = 0 where y = ignore_index, s_n = w[y_n] (0 where ignored). This one form gives every per-class
+    contribution −a_nc·log q_nc and the gradient.
     """
     hw.cross_entropy(input, target, weight, ignore_index, "none", label_smoothing)
     x = np.asarray(input, dtype=np.float64)
@@ -85,14 +86,14 @@ def cross_entropy_coefficients(
     share = smoothing / n_classes if n_classes else 0.0  # a class dim of size 0 has nothing to smooth
     if np.shape(target) == x.shape:
         t = np.asarray(target, dtype=np.float64) * (1.0 - smoothing) + share
-        return w_along * t, x.size / n_classes if x.size else 0.0
+        return w_along * t, np.ones(x.shape[:class_dim] + x.shape[class_dim + 1 :])
     y = np.asarray(target, dtype=np.int64)
     kept = y != ignore_index
     _, target_weight = hw.pick_targets(x, y, w, ignore_index, class_dim)
     one_hot = np.expand_dims(y, class_dim) == hw.along_class_dim(np.arange(n_classes), x.ndim, class_dim)
     a = (1.0 - smoothing) * np.expand_dims(target_weight, class_dim) * one_hot + share * w_along
     a = a * np.expand_dims(kept, class_dim)
-    return a, float(target_weight.sum())
+    return a, target_weight
 
 
 def ce_contributions(
@@ -121,30 +122,24 @@ def cross_entropy_grad(
 ) -> np.ndarray:
     """∂L/∂z_nk = (q_nk·Σ_c a_nc − a_nk) / D; for one-hot or soft targets without weights, q − t.
 
-    D is the 'mean' denominator of :func:`cross_entropy_coefficients`, 1 for 'sum' and 'none'; with ``each_sample``
-    every sample of an (N, C) batch is its own batch of one (as :func:`hw.cross_entropy_per_sample`), and its D is
-    its own share: w[y_n] for a class index, 1 for probabilities. As in torch, where D = 0 (every target ignored, or
-    weighted 0) the loss is 0/0 = nan and so is the gradient of every position kept, while a position whose class
-    index is ignore_index always gets exactly 0.
+    D is the 'mean' denominator Σ_n s_n of :func:`cross_entropy_coefficients`, 1 for 'sum' and 'none'; with
+    ``each_sample`` every sample of an (N, C) batch is its own batch of one (as :func:`hw.cross_entropy_per_sample`),
+    and its D is its own share s_n: w[y_n] for a class index, 1 for probabilities. As in torch, where D = 0 (every
+    target ignored, or weighted 0) the loss is 0/0 = nan and so is the gradient of every position kept, while a
+    position whose class index is ignore_index always gets exactly 0.
     """
     hw.check_reduction(reduction)
-    a, denominator = cross_entropy_coefficients(input, target, weight, ignore_index, label_smoothing)
+    a, shares = cross_entropy_coefficients(input, target, weight, ignore_index, label_smoothing)
     x = np.asarray(input, dtype=np.float64)
     class_dim = hw.class_dim_of(x)
     q = hw.softmax(x, class_dim)
     grad = q * a.sum(axis=class_dim, keepdims=True) - a
     if reduction != "mean":
         return grad
-    by_class_index = np.shape(target) != x.shape
-    if each_sample:
-        shares = np.ones(x.shape[:class_dim] + x.shape[class_dim + 1 :])
-        if by_class_index:
-            w = None if weight is None else np.asarray(weight, dtype=np.float64)
-            shares = hw.pick_targets(x, np.asarray(target), w, ignore_index, class_dim)[1]
-        denominator = np.expand_dims(shares, class_dim)
+    denominator = np.expand_dims(shares, class_dim) if each_sample else shares.sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         grad = np.where(denominator == 0, np.nan, grad / denominator)  # torch: 0/0 everywhere kept
-    if not by_class_index:
+    if np.shape(target) == x.shape:
         return grad
     ignored = np.expand_dims(np.asarray(target) == ignore_index, class_dim)
     return np.where(ignored, 0.0, grad)
